@@ -1,0 +1,20 @@
+export default function HomePage() {
+  return (
+    <main className="mx-auto flex max-w-2xl flex-col gap-6 px-6 py-16">
+      <h1 className="text-3xl font-semibold tracking-tight">Idempotent payments</h1>
+      <p className="text-lg text-slate-600">
+        Click Pay twice, lose the network, retry from a script: you are charged exactly once.
+      </p>
+      <ul className="list-disc space-y-1 pl-6 text-slate-700">
+        <li>
+          Every payment request carries an <code className="rounded bg-slate-200 px-1">Idempotency-Key</code>.
+        </li>
+        <li>Retries with the same key replay the first answer; they never charge again.</li>
+        <li>PostgreSQL coordinates every app instance; Stripe is never called without a claimed key.</li>
+      </ul>
+      <p className="text-sm text-slate-500">
+        Health: <a className="underline" href="/api/health">/api/health</a>
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,86 @@
+import { z } from "zod";
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    DATABASE_URL: z
+      .string()
+      .url()
+      .refine((url) => /^postgres(ql)?:\/\//.test(url), "must be a postgresql:// connection string"),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    AUTH_SECRET: z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)"),
+    AUTH_URL: z.string().url().optional(),
+    AUTH_GITHUB_ID: z.string().min(1).optional(),
+    AUTH_GITHUB_SECRET: z.string().min(1).optional(),
+    STRIPE_SECRET_KEY: z.string().regex(/^sk_(test|live)_[A-Za-z0-9_]+$/, "must look like sk_test_…"),
+    STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9_]+$/, "must look like whsec_…"),
+    /** Base URL of a Stripe-compatible server (the local emulator); unset means api.stripe.com. */
+    STRIPE_API_BASE: z.string().url().optional(),
+    STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(80_000).default(10_000),
+    STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+    /** How long a completed key is replayed, in seconds (Stripe keeps its own keys 24 h). */
+    IDEMPOTENCY_TTL: seconds(86_400).pipe(z.number().max(86_400, "must not exceed 86400 (Stripe's 24 h window)")),
+    /** After this many seconds an in-flight key is presumed abandoned and may be taken over. */
+    IDEMPOTENCY_LOCK_TIMEOUT: seconds(60),
+    RATE_LIMIT_PAYMENTS_PER_MINUTE: z.coerce.number().int().positive().default(30),
+    CRON_SECRET: z.string().min(16).optional(),
+    METRICS_TOKEN: z.string().min(16).optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .refine(
+    // A request still waiting on Stripe must never look abandoned, or a second instance
+    // would take its lock over and both would finish it (DESIGN.md §4).
+    (env: StripeTiming & { IDEMPOTENCY_LOCK_TIMEOUT: number }) =>
+      env.IDEMPOTENCY_LOCK_TIMEOUT * 1000 > stripeWorstCaseMs(env),
+    {
+      path: ["IDEMPOTENCY_LOCK_TIMEOUT"],
+      message: "must exceed STRIPE_TIMEOUT_MS × (STRIPE_MAX_NETWORK_RETRIES + 1) plus retry backoff",
+    },
+  );
+
+export type Env = z.infer<typeof schema>;
+
+type StripeTiming = { STRIPE_TIMEOUT_MS: number; STRIPE_MAX_NETWORK_RETRIES: number };
+
+/** Longest a Stripe call may take, with the SDK's retries and their backoff (≤ 5 s each). */
+export function stripeWorstCaseMs(env: StripeTiming): number {
+  return env.STRIPE_TIMEOUT_MS * (env.STRIPE_MAX_NETWORK_RETRIES + 1) + env.STRIPE_MAX_NETWORK_RETRIES * 5_000;
+}
+
+export class EnvError extends Error {
+  override name = "EnvError";
+}
+
+/** Validates `source`; throws one EnvError listing every bad variable by name. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const withAliases: Record<string, string | undefined> = {
+    ...source,
+    AUTH_SECRET: source.AUTH_SECRET ?? source.NEXTAUTH_SECRET,
+  };
+  const result = schema.safeParse(withAliases);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join(".") || "environment";
+    const missing = issue.code === "invalid_type" && withAliases[name] === undefined;
+    return `  ${name}: ${missing ? "is required but not set" : issue.message}`;
+  });
+  return failWith(`Invalid environment (see .env.example):\n${problems.join("\n")}`);
+}
+
+function failWith(message: string): never {
+  throw new EnvError(message);
+}
+
+let cached: Env | undefined;
+
+/**
+ * The validated environment, read once. Nothing else reads `process.env`. It is parsed on
+ * first use rather than at import so that `next build` can import route modules without
+ * secrets; `instrumentation.ts` calls it at server start, so a bad value still fails at boot.
+ */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

@@ -1,0 +1,78 @@
+import "server-only";
+import { randomBytes } from "node:crypto";
+import { logger, type Logger } from "@/server/logger";
+import { ApiError } from "./api-error";
+import { isDatabaseUnavailable } from "./database-unavailable";
+import { problem, problemResponse } from "./problem";
+
+export type RouteContext<P> = {
+  request: Request;
+  params: P;
+  requestId: string;
+  log: Logger;
+  /** Adds fields (user id, idempotency outcome, …) to the request's access log line. */
+  annotate(fields: Record<string, unknown>): void;
+};
+
+type Handler<P> = (ctx: RouteContext<P>) => Promise<Response>;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
+const DB_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * Wraps a route handler with what every route needs: a request id (echoed as X-Request-Id),
+ * one access log line, and the mapping of thrown errors to problem+json. An error that is
+ * not an ApiError is logged with the request id and answered as a 500 that leaks nothing.
+ */
+export function withRoute<P extends Record<string, string | string[]> = Record<string, never>>(
+  handler: Handler<P>,
+) {
+  return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
+    const started = performance.now();
+    const incoming = request.headers.get("x-request-id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : `req_${randomBytes(12).toString("hex")}`;
+    const fields: Record<string, unknown> = {};
+    const log = logger().child({ requestId });
+
+    let response: Response;
+    try {
+      const params = (await context.params) ?? ({} as P);
+      response = await handler({ request, params, requestId, log, annotate: (f) => Object.assign(fields, f) });
+    } catch (error) {
+      response = errorResponse(error, requestId, log);
+    }
+
+    response = withHeader(response, "X-Request-Id", requestId);
+    const { pathname } = new URL(request.url);
+    const durationMs = Math.round((performance.now() - started) * 10) / 10;
+    log.info({ method: request.method, path: pathname, status: response.status, durationMs, ...fields }, "request");
+    return response;
+  };
+}
+
+function errorResponse(error: unknown, requestId: string, log: Logger): Response {
+  if (error instanceof ApiError) {
+    return problemResponse(problem(error.code, error.detail, requestId, error.extensions), error.headers);
+  }
+  if (isDatabaseUnavailable(error)) {
+    log.warn({ err: error }, "database unavailable");
+    return problemResponse(
+      problem("service_unavailable", "The database is unreachable; retry shortly.", requestId),
+      { "Retry-After": String(DB_RETRY_AFTER_SECONDS) },
+    );
+  }
+  log.error({ err: error }, "unhandled error");
+  return problemResponse(problem("internal_error", "An unexpected error occurred.", requestId));
+}
+
+function withHeader(response: Response, name: string, value: string): Response {
+  try {
+    response.headers.set(name, value);
+    return response;
+  } catch {
+    // Some responses (redirects) have immutable headers: copy them.
+    const headers = new Headers(response.headers);
+    headers.set(name, value);
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+}

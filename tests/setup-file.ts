@@ -1,0 +1,62 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, beforeEach, inject } from "vitest";
+
+// Runs in every test file before its imports are evaluated: each file gets its own
+// database, copied from the migrated template, so files run in parallel and in any order.
+const adminUrl = inject("pgAdminUrl");
+const template = inject("pgTemplateDatabase");
+const database = `test_${randomBytes(6).toString("hex")}`;
+
+const testEnv: Record<string, string> = {
+  NODE_ENV: "test",
+  DATABASE_URL: databaseUrl(database),
+  AUTH_SECRET: "test-auth-secret-that-is-at-least-32-characters-long",
+  STRIPE_SECRET_KEY: "sk_test_integration",
+  STRIPE_WEBHOOK_SECRET: "whsec_integration",
+  LOG_LEVEL: "silent",
+};
+Object.assign(process.env, testEnv);
+
+function databaseUrl(name: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  await admin((c) => c.query(`CREATE DATABASE ${database} TEMPLATE ${pg.escapeIdentifier(template)}`));
+});
+
+afterAll(async () => {
+  const holder = globalThis as { prisma?: { $disconnect(): Promise<void> } };
+  await holder.prisma?.$disconnect();
+  await admin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+});
+
+// STYLE.md: a suite that prints an unexpected console.error is failing.
+let consoleErrors: unknown[][] = [];
+const originalConsoleError = console.error;
+beforeEach(() => {
+  consoleErrors = [];
+  console.error = (...args: unknown[]) => {
+    consoleErrors.push(args);
+    originalConsoleError(...args);
+  };
+});
+afterEach(() => {
+  console.error = originalConsoleError;
+  if (consoleErrors.length > 0) {
+    throw new Error(`console.error was called ${consoleErrors.length} time(s) during the test`);
+  }
+});
