@@ -1,5 +1,5 @@
 -- CreateEnum
-CREATE TYPE "recovery_point" AS ENUM ('started', 'payment_intent_created', 'finished');
+CREATE TYPE "recovery_point" AS ENUM ('started', 'finished');
 
 -- CreateEnum
 CREATE TYPE "payment_status" AS ENUM ('requires_payment_method', 'requires_confirmation', 'requires_action', 'processing', 'requires_capture', 'canceled', 'succeeded', 'failed');
@@ -83,7 +83,7 @@ CREATE TABLE "idempotency_keys" (
     "locked_at" TIMESTAMPTZ(3),
     "recovery_point" "recovery_point" NOT NULL DEFAULT 'started',
     "response_status" INTEGER,
-    "response_body" JSONB,
+    "response_body" JSON,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "completed_at" TIMESTAMPTZ(3),
     "expires_at" TIMESTAMPTZ(3) NOT NULL,

@@ -1,0 +1,12 @@
+import { requireUser } from "@/server/auth/require-user";
+import { withRoute } from "@/server/http/with-route";
+import { getPayment } from "@/server/payments/get-payment";
+
+export const dynamic = "force-dynamic";
+
+/** One of the caller's payments; another user's id answers 404. */
+export const GET = withRoute<{ id: string }>(async ({ request, params }) => {
+  const user = await requireUser(request);
+  const payment = await getPayment(user.id, params.id);
+  return Response.json(payment, { headers: { "Cache-Control": "no-store" } });
+});

@@ -1,0 +1,15 @@
+import "server-only";
+
+/** Longest a duplicate may wait for the first request (RFC 7240 `Prefer: wait=<s>`). */
+export const MAX_WAIT_SECONDS = 10;
+
+/** Seconds the client is willing to wait, capped; 0 when it did not ask. */
+export function parsePreferWait(headers: Headers): number {
+  const prefer = headers.get("prefer");
+  if (!prefer) return 0;
+  for (const preference of prefer.split(",")) {
+    const match = /^\s*wait\s*=\s*"?(\d{1,6})"?\s*$/i.exec(preference.split(";")[0] ?? "");
+    if (match) return Math.min(Number(match[1]), MAX_WAIT_SECONDS);
+  }
+  return 0;
+}

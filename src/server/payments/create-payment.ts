@@ -1,0 +1,110 @@
+import "server-only";
+import type { PaymentStatus } from "@prisma/client";
+import { Prisma } from "@prisma/client";
+import Stripe from "stripe";
+import type { CreatePaymentInput } from "@/lib/schemas/payment";
+import { problem } from "@/server/http/problem";
+import { withIdempotency, type FinalOutcome, type IdempotencyOutcome, type KeyedResponse } from "@/server/idempotency/with-idempotency";
+import { enforceRateLimit } from "@/server/rate-limit";
+import { stripe } from "@/server/stripe";
+import { paymentStatus } from "./payment-status";
+import { paymentView } from "./payment-view";
+import { providerError } from "./provider-error";
+
+export const PAYMENTS_PATH = "/api/payments";
+
+type Options = {
+  requestId: string;
+  waitSeconds?: number;
+  onOutcome?: (outcome: IdempotencyOutcome) => void;
+};
+
+/**
+ * Creates and confirms a PaymentIntent exactly once per (user, Idempotency-Key). A card
+ * decline is a final answer (402, replayed like a success); a transient failure is not.
+ */
+export async function createPayment(
+  userId: string,
+  key: string,
+  input: CreatePaymentInput,
+  options: Options,
+): Promise<KeyedResponse> {
+  return withIdempotency(
+    { userId, key, method: "POST", path: PAYMENTS_PATH, body: input },
+    async ({ keyId, recovered }) => {
+      // A re-drive is a retry of a request that was already counted.
+      if (!recovered) await enforceRateLimit(userId, "payments.create");
+      const paymentId = keyId; // see the Payment model: known before Stripe, same on re-drive
+      try {
+        const intent = await stripe().paymentIntents.create(
+          {
+            amount: input.amount,
+            currency: input.currency,
+            payment_method: input.paymentMethod,
+            confirm: true,
+            automatic_payment_methods: { enabled: true, allow_redirects: "never" },
+            ...(input.description ? { description: input.description } : {}),
+            metadata: { payment_id: paymentId, idempotency_key_id: keyId, user_id: userId },
+          },
+          // Derived from our row, never the client's key: unique per user and request, and
+          // the same on a re-drive, so Stripe replays instead of creating a second intent.
+          { idempotencyKey: `payment-intent/${keyId}` },
+        );
+        return recordOutcome(paymentId, userId, input, intent, options.requestId);
+      } catch (error) {
+        if (error instanceof Stripe.errors.StripeCardError && error.payment_intent) {
+          return recordOutcome(paymentId, userId, input, error.payment_intent, options.requestId, error);
+        }
+        throw providerError(error);
+      }
+    },
+    { waitSeconds: options.waitSeconds, onOutcome: options.onOutcome },
+  );
+}
+
+function recordOutcome(
+  paymentId: string,
+  userId: string,
+  input: CreatePaymentInput,
+  intent: Stripe.PaymentIntent,
+  requestId: string,
+  decline?: Stripe.errors.StripeCardError,
+): FinalOutcome {
+  const status: PaymentStatus = decline ? "failed" : paymentStatus(intent.status);
+  const failureCode = decline ? (decline.decline_code ?? decline.code ?? "card_declined") : null;
+  const createdAt = new Date();
+  const view = paymentView(
+    {
+      id: paymentId,
+      status,
+      amount: intent.amount,
+      currency: intent.currency,
+      description: input.description ?? null,
+      stripePaymentIntentId: intent.id,
+      failureCode,
+      amountRefunded: 0,
+      createdAt,
+    },
+    status === "requires_action" ? intent.client_secret : null,
+  );
+  // Written in the same statement that completes the key (completeKey). If a webhook got
+  // here first it created the row from the intent's metadata: keep its newer status.
+  const write = Prisma.sql`
+    INSERT INTO payments (id, user_id, amount, currency, description, status, stripe_payment_intent_id,
+      failure_code, idempotency_key_id, created_at, updated_at)
+    SELECT ${paymentId}::uuid, ${userId}::uuid, ${intent.amount}, ${intent.currency}, ${input.description ?? null},
+      ${status}::payment_status, ${intent.id}, ${failureCode}, completed.id, ${createdAt}, ${createdAt}
+    FROM completed
+    ON CONFLICT (id) DO UPDATE SET idempotency_key_id = EXCLUDED.idempotency_key_id
+    RETURNING id`;
+
+  if (decline) {
+    const body = problem("card_declined", decline.message || "Your card was declined.", requestId, {
+      declineCode: failureCode,
+      payment: view,
+    });
+    return { status: 402, body, write };
+  }
+  return { status: 201, body: view, write };
+}
+

@@ -1,0 +1,37 @@
+import "server-only";
+import { db } from "@/server/db";
+import { ApiError } from "@/server/http/api-error";
+import { paymentView, type PaymentView } from "./payment-view";
+
+export type PaymentPage = { data: PaymentView[]; nextCursor: string | null };
+
+/** The user's payments, newest first, keyset-paginated on (created_at, id). */
+export async function listPayments(userId: string, page: { limit: number; cursor?: string }): Promise<PaymentPage> {
+  const after = page.cursor ? decodeCursor(page.cursor) : null;
+  const rows = await db().payment.findMany({
+    where: {
+      userId,
+      ...(after && {
+        OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
+      }),
+    },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: page.limit + 1,
+  });
+  const data = rows.slice(0, page.limit).map((row) => paymentView(row));
+  const last = rows.length > page.limit ? rows[page.limit - 1] : undefined;
+  return { data, nextCursor: last ? encodeCursor(last.createdAt, last.id) : null };
+}
+
+function encodeCursor(createdAt: Date, id: string): string {
+  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [iso, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  const createdAt = new Date(iso ?? "");
+  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
+    throw new ApiError("invalid_request", "cursor is not one this API returned.");
+  }
+  return { createdAt, id };
+}
