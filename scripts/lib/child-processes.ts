@@ -19,12 +19,28 @@ export function startGroup(command: string, args: string[], options: SpawnOption
   return spawn(command, args, { stdio: "inherit", detached: true, ...options });
 }
 
-/** Sends `signal` to the child's whole process group; safe to call twice. */
-export function signalGroup(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+/**
+ * Stops a child started with startGroup and everything in its process group: SIGTERM, then
+ * SIGKILL for whatever is still there after `graceMs` (a grandchild busy compiling may not
+ * honour SIGTERM once its parent is gone).
+ */
+export async function stopGroup(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  if (child.pid === undefined) return;
+  const group = -child.pid;
+  if (!signal(group, "SIGTERM")) return;
+  for (const deadline = Date.now() + graceMs; Date.now() < deadline; ) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (!signal(group, 0)) return;
+  }
+  signal(group, "SIGKILL");
+}
+
+/** False when no process is left to receive it. */
+function signal(target: number, name: NodeJS.Signals | 0): boolean {
   try {
-    process.kill(-child.pid, signal);
+    process.kill(target, name);
+    return true;
   } catch {
-    // already gone
+    return false;
   }
 }

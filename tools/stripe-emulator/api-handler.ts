@@ -1,0 +1,309 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Account } from "./accounts";
+import { DEFAULT_API_VERSION } from "./api-version";
+import { chargeAndEventRoutes } from "./charges-and-events";
+import type { EmulatorState } from "./emulator-state";
+import {
+  ApiError,
+  authenticationError,
+  docUrl,
+  internalApiError,
+  invalidRequest,
+  unrecognizedUrl,
+} from "./errors";
+import { type ResponseShape, expandResponse, validateExpandPaths } from "./expand";
+import type { FaultPlan } from "./faults";
+import { type FormObject, FormDecodeError, decodeForm } from "./form-decode";
+import { MAX_IDEMPOTENCY_KEY_LENGTH, canonicalParams } from "./idempotency";
+import { Params } from "./params";
+import { pause } from "./pause";
+import { paymentIntentRoutes } from "./payment-intents";
+import { refundRoutes } from "./refunds";
+import { type ApiContext, type Route, type RouteMatch, matchRoute } from "./routes";
+
+const ROUTES: readonly Route[] = [...paymentIntentRoutes, ...refundRoutes, ...chargeAndEventRoutes];
+
+const NO_API_KEY =
+  "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.";
+
+/** What one /v1 request learned about itself before it is answered. */
+interface ApiRequest {
+  id: string;
+  method: string;
+  path: string;
+  query: string;
+  body: string;
+  authorization: string | undefined;
+  apiVersion: string;
+  idempotencyKey: string | undefined;
+  match: RouteMatch | undefined;
+  plan: FaultPlan;
+  /** Waits for the injected latency, at most once per request. */
+  simulateLatency: () => Promise<void>;
+}
+
+interface Outcome {
+  status: number;
+  body: string;
+  /** Whether an idempotency key may keep this result (see ApiError.storedForIdempotency). */
+  storable: boolean;
+  /** Set on replays: the request whose stored response this is. */
+  originalRequestId?: string;
+}
+
+/**
+ * Answers one /v1 request: authenticate, apply injected faults, honour the idempotency key,
+ * execute the route, then respond (or, when a fault says so, drop or hold the response).
+ */
+export async function handleApiRequest(
+  state: EmulatorState,
+  request: IncomingMessage,
+  response: ServerResponse,
+  requestId: string,
+  body: string,
+): Promise<void> {
+  const startedAt = Date.now();
+  const api = describeRequest(state, request, requestId, body);
+  const outcome = await produceOutcome(state, api);
+  await api.simulateLatency();
+  const delivery = await deliver(state, request, response, api, outcome);
+  state.log(
+    [
+      api.method,
+      api.path,
+      delivery === "sent" ? outcome.status : delivery,
+      `${Date.now() - startedAt}ms`,
+      api.id,
+      outcome.originalRequestId ? "replayed" : "",
+    ]
+      .filter((part) => part !== "")
+      .join(" "),
+  );
+}
+
+function describeRequest(state: EmulatorState, request: IncomingMessage, id: string, body: string): ApiRequest {
+  const url = new URL(request.url ?? "/", "http://emulator.invalid");
+  const method = request.method ?? "GET";
+  const match = matchRoute(ROUTES, method, url.pathname);
+  state.stats.countRequest(match ? `${method} ${match.route.pattern}` : "unmatched");
+  const plan = state.faults.plan(url.pathname);
+  if (plan.failure) state.stats.countFault(plan.failure);
+  let latency: Promise<unknown> | undefined;
+  return {
+    id,
+    method,
+    path: url.pathname,
+    query: url.search.slice(1),
+    body,
+    authorization: request.headers.authorization,
+    apiVersion: headerValue(request, "stripe-version") ?? DEFAULT_API_VERSION,
+    // Stripe ignores idempotency keys on GET (and DELETE): reads are idempotent already.
+    idempotencyKey: method === "POST" ? headerValue(request, "idempotency-key") : undefined,
+    match,
+    plan,
+    simulateLatency: async () => {
+      latency ??= pause(plan.latencyMs, state.shutdown);
+      await latency;
+    },
+  };
+}
+
+async function produceOutcome(state: EmulatorState, api: ApiRequest): Promise<Outcome> {
+  try {
+    return await processRequest(state, api);
+  } catch (error) {
+    if (error instanceof ApiError) return errorOutcome(error);
+    if (error instanceof FormDecodeError) return errorOutcome(invalidRequest(error.message));
+    // A bug in the emulator, not a simulated failure: say so loudly.
+    process.stderr.write(`stripe-emulator: unexpected error on ${api.method} ${api.path}: ${String(error)}\n`);
+    return errorOutcome(internalApiError());
+  }
+}
+
+async function processRequest(state: EmulatorState, api: ApiRequest): Promise<Outcome> {
+  const apiKey = apiKeyFrom(api.authorization);
+  // Injected before anything is read or claimed: the request had no effect and stores nothing.
+  if (api.plan.failure === "error") throw internalApiError();
+  const match = api.match;
+  if (!match) throw unrecognizedUrl(api.method, api.path);
+  const params = decodeForm(api.method === "POST" ? api.body : api.query);
+  const expand = readExpand(params, match.route.returns);
+  const account = state.accounts.forApiKey(apiKey);
+  const execute = () => executeRoute(state, api, { match, account, params, expand });
+
+  const key = api.idempotencyKey;
+  if (key === undefined) {
+    await api.simulateLatency();
+    return execute();
+  }
+  return executeOnce(state, api, account, { key, params: canonicalParams(params) }, execute);
+}
+
+/**
+ * Stripe's idempotency: the first request with a key executes and its result is kept; a retry
+ * with the same parameters gets that result replayed, one with other parameters an
+ * idempotency_error, and one arriving while the first still runs a 409.
+ */
+async function executeOnce(
+  state: EmulatorState,
+  api: ApiRequest,
+  account: Account,
+  { key, params }: { key: string; params: string },
+  execute: () => Outcome,
+): Promise<Outcome> {
+  if (key === "" || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    throw invalidRequest(`Invalid idempotency key: keys must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters long.`);
+  }
+  const claim = account.idempotency.claim(key, { method: api.method, path: api.path, params });
+  switch (claim.outcome) {
+    case "replay":
+      state.stats.countReplay();
+      return {
+        status: claim.response.status,
+        body: claim.response.body,
+        storable: false,
+        originalRequestId: claim.response.requestId,
+      };
+    case "in_progress":
+      state.stats.countConflict();
+      throw keyInUse(key);
+    case "mismatch":
+      state.stats.countMismatch();
+      throw new ApiError(400, { type: "idempotency_error", message: claim.message });
+    case "claimed":
+      break;
+  }
+  try {
+    // The latency stands for processing time, so it is spent while the key is held: a duplicate
+    // arriving meanwhile gets the 409 a real concurrent retry would.
+    await api.simulateLatency();
+    const outcome = execute();
+    if (outcome.storable) {
+      account.idempotency.complete(key, { status: outcome.status, body: outcome.body, requestId: api.id });
+    } else {
+      account.idempotency.release(key);
+    }
+    return outcome;
+  } catch (error) {
+    account.idempotency.release(key);
+    throw error;
+  }
+}
+
+interface Execution {
+  match: RouteMatch;
+  account: Account;
+  /** Decoded parameters, `expand` included (handlers never see it). */
+  params: FormObject;
+  expand: readonly string[];
+}
+
+function executeRoute(state: EmulatorState, api: ApiRequest, { match, account, params, expand }: Execution): Outcome {
+  const origin = { requestId: api.id, idempotencyKey: api.idempotencyKey ?? null, apiVersion: api.apiVersion };
+  const context: ApiContext = {
+    account,
+    params: new Params(withoutExpand(params)),
+    resourceId: match.resourceId,
+    nowSeconds: () => Math.floor(state.now() / 1000),
+    emit: (type, object) => state.events.record(account, type, object, origin),
+    baseUrl: state.baseUrl,
+  };
+  try {
+    const result = match.route.handle(context);
+    return { status: 200, body: toJson(expandResponse(result, expand, match.route.returns, account)), storable: true };
+  } catch (error) {
+    if (error instanceof ApiError) return errorOutcome(error);
+    throw error;
+  }
+}
+
+/** `expand[]` is checked up front (so a bad path stores nothing) and applied to the response. */
+function readExpand(params: FormObject, shape: ResponseShape): string[] {
+  const paths = new Params(params).stringList("expand") ?? [];
+  validateExpandPaths(paths, shape);
+  return paths;
+}
+
+function withoutExpand(params: FormObject): FormObject {
+  const rest = { ...params };
+  delete rest.expand;
+  return rest;
+}
+
+/** Accepts any `sk_test_…` key, sent as Bearer (as stripe-node does) or as Basic user (as curl -u does). */
+function apiKeyFrom(authorization: string | undefined): string {
+  if (!authorization) throw authenticationError(NO_API_KEY);
+  const [scheme = "", credentials = ""] = authorization.trim().split(/\s+/, 2);
+  const key =
+    scheme.toLowerCase() === "basic"
+      ? (Buffer.from(credentials, "base64").toString("utf8").split(":")[0] ?? "")
+      : scheme.toLowerCase() === "bearer"
+        ? credentials
+        : "";
+  if (key === "") throw authenticationError(NO_API_KEY);
+  if (!/^sk_test_\w+$/.test(key)) throw authenticationError(`Invalid API Key provided: ${redact(key)}`);
+  return key;
+}
+
+function redact(key: string): string {
+  if (key.length <= 12) return `${key.slice(0, 3)}${"*".repeat(Math.max(0, key.length - 3))}`;
+  return `${key.slice(0, 8)}${"*".repeat(key.length - 12)}${key.slice(-4)}`;
+}
+
+function keyInUse(key: string): ApiError {
+  return new ApiError(409, {
+    type: "invalid_request_error",
+    code: "idempotency_key_in_use",
+    doc_url: docUrl("idempotency_key_in_use"),
+    message: `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ${key}. Please try again later.`,
+  });
+}
+
+function errorOutcome(error: ApiError): Outcome {
+  return { status: error.status, body: toJson({ error: error.body }), storable: error.storedForIdempotency };
+}
+
+/** Stripe answers pretty-printed JSON. */
+function toJson(body: object): string {
+  return JSON.stringify(body, null, 2);
+}
+
+type Delivery = "sent" | "dropped" | "abandoned";
+
+async function deliver(
+  state: EmulatorState,
+  request: IncomingMessage,
+  response: ServerResponse,
+  api: ApiRequest,
+  outcome: Outcome,
+): Promise<Delivery> {
+  if (api.plan.failure === "drop") {
+    // The work is done and its idempotent result stored; the client just never hears back.
+    request.socket.destroy();
+    return "dropped";
+  }
+  if (api.plan.failure === "hang" && !(await pause(api.plan.hangMs, state.shutdown))) return "abandoned";
+  if (response.destroyed || response.writableEnded) return "abandoned";
+  response.writeHead(outcome.status, responseHeaders(api, outcome));
+  response.end(outcome.body);
+  return "sent";
+}
+
+function responseHeaders(api: ApiRequest, outcome: Outcome): Record<string, string> {
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    "Stripe-Version": api.apiVersion,
+  };
+  if (api.idempotencyKey !== undefined) headers["Idempotency-Key"] = api.idempotencyKey;
+  if (outcome.originalRequestId !== undefined) {
+    headers["Idempotent-Replayed"] = "true";
+    headers["Original-Request"] = outcome.originalRequestId;
+  }
+  if (outcome.status === 401) headers["WWW-Authenticate"] = 'Basic realm="Stripe"';
+  return headers;
+}
+
+function headerValue(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

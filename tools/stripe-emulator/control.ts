@@ -1,0 +1,128 @@
+import { DEFAULT_API_VERSION } from "./api-version";
+import type { EmulatorState } from "./emulator-state";
+import type { Faults } from "./faults";
+import { newestFirst } from "./list-pagination";
+import type { Metadata, PaymentIntent, StripeEvent } from "./objects";
+import { finishAuthentication } from "./payment-attempts";
+import type { Stats } from "./stats";
+
+export interface PaymentIntentFilter {
+  metadata?: Metadata;
+}
+
+export interface EventFilter {
+  type?: string;
+}
+
+/** A failed admin operation; `status` is what the admin HTTP endpoint answers. */
+export class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "AdminError";
+  }
+}
+
+/**
+ * The emulator's test-and-operations surface, used both by the programmatic handle and by the
+ * `/_emulator/*` HTTP endpoints. It sees across accounts and returns copies, never live objects.
+ */
+export class EmulatorControl {
+  constructor(private readonly state: EmulatorState) {}
+
+  stats(): Stats {
+    return this.state.stats.snapshot(this.state.accounts, this.state.webhooks.deliveries());
+  }
+
+  faults(): Faults {
+    return this.state.faults.current();
+  }
+
+  setFaults(changes: Partial<Faults>): Faults {
+    return this.state.faults.set(changes);
+  }
+
+  resetFaults(): Faults {
+    return this.state.faults.reset();
+  }
+
+  /** PaymentIntents of every account, newest first, optionally only those whose metadata contains `filter.metadata`. */
+  paymentIntents(filter: PaymentIntentFilter = {}): PaymentIntent[] {
+    const wanted = Object.entries(filter.metadata ?? {});
+    return this.state.accounts
+      .all()
+      .flatMap((account) => newestFirst(account.paymentIntents))
+      .filter((intent) => wanted.every(([key, value]) => intent.metadata[key] === value))
+      .sort((a, b) => b.created - a.created)
+      .map((intent) => structuredClone(intent));
+  }
+
+  /** Events of every account, newest first. */
+  events(filter: EventFilter = {}): StripeEvent[] {
+    return this.state.accounts
+      .all()
+      .flatMap((account) => newestFirst(account.events))
+      .filter((event) => filter.type === undefined || event.type === filter.type)
+      .sort((a, b) => b.created - a.created)
+      .map((event) => structuredClone(event));
+  }
+
+  /** Plays the customer's part of 3D Secure for a PaymentIntent in `requires_action`. */
+  authenticatePaymentIntent(id: string, result: "succeed" | "fail"): PaymentIntent {
+    const found = this.state.accounts.findPaymentIntent(id);
+    if (!found) throw new AdminError(404, `No such payment_intent: '${id}'`);
+    const { account, paymentIntent } = found;
+    const method = paymentIntent.payment_method === null ? undefined : account.paymentMethods.get(paymentIntent.payment_method);
+    if (paymentIntent.status !== "requires_action" || !method) {
+      throw new AdminError(400, `PaymentIntent ${id} has status ${paymentIntent.status}; only requires_action can be authenticated.`);
+    }
+    const origin = { requestId: null, idempotencyKey: null, apiVersion: DEFAULT_API_VERSION };
+    finishAuthentication(
+      {
+        account,
+        baseUrl: this.state.baseUrl,
+        nowSeconds: () => Math.floor(this.state.now() / 1000),
+        emit: (type, object) => this.state.events.record(account, type, object, origin),
+      },
+      paymentIntent,
+      method,
+      result,
+    );
+    return structuredClone(paymentIntent);
+  }
+
+  resendEvent(id: string): StripeEvent {
+    const event = this.state.accounts.findEvent(id);
+    if (!event) throw new AdminError(404, `No such event: '${id}'`);
+    if (!this.state.events.resend(event)) throw new AdminError(400, "No webhook endpoint is configured.");
+    return structuredClone(event);
+  }
+
+  setWebhook(url: string | null, secret?: string): void {
+    if (url === null) {
+      this.state.webhooks.setTarget(null);
+      return;
+    }
+    if (!secret) throw new AdminError(400, "A webhook secret is required with a webhook URL.");
+    try {
+      new URL(url);
+    } catch {
+      throw new AdminError(400, `Invalid webhook URL: ${url}`);
+    }
+    this.state.webhooks.setTarget({ url, secret });
+  }
+
+  flushWebhooks(): Promise<void> {
+    return this.state.webhooks.flush();
+  }
+
+  /** Forgets all objects, keys, events, queued deliveries and counters; keeps faults and webhook settings. */
+  reset(): void {
+    this.state.webhooks.cancelAll();
+    this.state.webhooks.resetCounters();
+    this.state.accounts.clear();
+    this.state.stats.reset();
+  }
+}

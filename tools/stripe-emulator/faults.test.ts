@@ -1,0 +1,187 @@
+import { randomUUID } from "node:crypto";
+import Stripe from "stripe";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type StripeEmulator, startStripeEmulator } from "./index";
+import { NO_REDIRECTS, adminRequest, caught, rawRequest, stripeFor, testTag } from "./test-helpers";
+
+let emulator: StripeEmulator;
+
+beforeAll(async () => {
+  emulator = await startStripeEmulator();
+});
+
+afterEach(() => {
+  emulator.resetFaults();
+});
+
+afterAll(async () => {
+  await emulator.close();
+});
+
+function payment(metadata: Record<string, string>): Stripe.PaymentIntentCreateParams {
+  return {
+    amount: 1000,
+    currency: "usd",
+    metadata,
+    payment_method: "pm_card_visa",
+    confirm: true,
+    automatic_payment_methods: NO_REDIRECTS,
+  };
+}
+
+describe("failNext", () => {
+  it("answers 500 api_error before processing; the SDK's retry then succeeds once", async () => {
+    emulator.setFaults({ failNext: 1 });
+    const before = emulator.stats();
+    const tag = testTag();
+
+    const intent = await stripeFor(emulator, { maxNetworkRetries: 1 }).paymentIntents.create(payment(tag));
+
+    expect(intent.status).toBe("succeeded");
+    expect(emulator.paymentIntents({ metadata: tag })).toHaveLength(1);
+    const after = emulator.stats();
+    expect(after.requests - before.requests).toBe(2);
+    expect(after.faultsInjectedByKind.error - before.faultsInjectedByKind.error).toBe(1);
+    // The failure came before the key was claimed, so the retry executed rather than replayed.
+    expect(after.idempotentReplays).toBe(before.idempotentReplays);
+  });
+
+  it("surfaces as StripeAPIError when the client does not retry", async () => {
+    emulator.setFaults({ failNext: 1 });
+    const tag = testTag();
+
+    const error = await caught(() => stripeFor(emulator).paymentIntents.create(payment(tag)));
+
+    expect(error).toBeInstanceOf(Stripe.errors.StripeAPIError);
+    expect(error).toMatchObject({ statusCode: 500, rawType: "api_error" });
+    expect(emulator.paymentIntents({ metadata: tag })).toHaveLength(0);
+  });
+});
+
+describe("dropNext", () => {
+  it("charges, then drops the connection; the SDK retries with its own key and gets the replay", async () => {
+    emulator.setFaults({ dropNext: 1 });
+    const before = emulator.stats();
+    const tag = testTag();
+
+    // stripe-node retries a closed connection once even with retries off, reusing the
+    // Idempotency-Key it generated for the first attempt.
+    const intent = await stripeFor(emulator, { maxNetworkRetries: 0 }).paymentIntents.create(payment(tag));
+
+    expect(intent.status).toBe("succeeded");
+    expect(intent.lastResponse.headers["idempotent-replayed"]).toBe("true");
+    expect(intent.lastResponse.idempotencyKey).toMatch(/^stripe-node-retry-/);
+    expect(emulator.paymentIntents({ metadata: tag })).toHaveLength(1);
+    expect(emulator.stats().faultsInjectedByKind.drop - before.faultsInjectedByKind.drop).toBe(1);
+  });
+
+  it("leaves the client with a connection error when the retry is dropped too", async () => {
+    emulator.setFaults({ dropNext: 2 });
+    const tag = testTag();
+
+    const error = await caught(() => stripeFor(emulator).paymentIntents.create(payment(tag)));
+
+    expect(error).toBeInstanceOf(Stripe.errors.StripeConnectionError);
+    expect(emulator.paymentIntents({ metadata: tag })).toHaveLength(1);
+  });
+});
+
+describe("hangNext", () => {
+  it("processes, then holds the answer past the client's timeout; the object exists", async () => {
+    emulator.setFaults({ hangNext: 1, hangMs: 2_000 });
+    const tag = testTag();
+    const idempotencyKey = randomUUID();
+    const client = stripeFor(emulator, { timeout: 300 });
+
+    const error = await caught(() => client.paymentIntents.create(payment(tag), { idempotencyKey }));
+
+    expect(error).toBeInstanceOf(Stripe.errors.StripeConnectionError);
+    expect(error).toHaveProperty("message", expect.stringContaining("timeout"));
+    const [created] = emulator.paymentIntents({ metadata: tag });
+    expect(created?.status).toBe("succeeded");
+
+    const retried = await client.paymentIntents.create(payment(tag), { idempotencyKey });
+    expect(retried.id).toBe(created?.id);
+    expect(retried.lastResponse.headers["idempotent-replayed"]).toBe("true");
+  });
+
+  it("is survived by an SDK that retries timeouts", async () => {
+    emulator.setFaults({ hangNext: 1, hangMs: 2_000 });
+    const tag = testTag();
+
+    const intent = await stripeFor(emulator, { timeout: 300, maxNetworkRetries: 1 }).paymentIntents.create(payment(tag));
+
+    expect(intent.lastResponse.headers["idempotent-replayed"]).toBe("true");
+    expect(emulator.paymentIntents({ metadata: tag })).toHaveLength(1);
+  });
+});
+
+describe("latency and rates", () => {
+  it("adds latencyMs before answering", async () => {
+    emulator.setFaults({ latencyMs: 250 });
+    const startedAt = Date.now();
+    await stripeFor(emulator).paymentIntents.list({ limit: 1 });
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(240);
+  });
+
+  it("fails every request at errorRate 1", async () => {
+    emulator.setFaults({ errorRate: 1 });
+    const responses = await Promise.all(
+      Array.from({ length: 3 }, () => rawRequest(emulator, "GET", "/v1/payment_intents")),
+    );
+    expect(responses.map((response) => response.status)).toEqual([500, 500, 500]);
+  });
+
+  it("drops every request at dropAfterProcessRate 1, after processing", async () => {
+    emulator.setFaults({ dropAfterProcessRate: 1 });
+    const tag = testTag();
+    const error = await caught(() => stripeFor(emulator).paymentIntents.create(payment(tag)));
+    expect(error).toBeInstanceOf(Stripe.errors.StripeConnectionError);
+    expect(emulator.paymentIntents({ metadata: tag })).toHaveLength(1);
+  });
+
+  it("applies only under pathPrefix when one is set", async () => {
+    emulator.setFaults({ failNext: 1, pathPrefix: "/v1/refunds" });
+    const client = stripeFor(emulator);
+
+    const intent = await client.paymentIntents.create(payment(testTag()));
+    const error = await caught(() => client.refunds.create({ payment_intent: intent.id }));
+
+    expect(error).toMatchObject({ statusCode: 500 });
+    expect(emulator.faults().failNext).toBe(0);
+  });
+});
+
+describe("the faults admin endpoint", () => {
+  it("sets, reads and resets faults over HTTP", async () => {
+    const set = await adminRequest(emulator, "POST", "/faults", { failNext: 1, latencyMs: 10 });
+    expect(set).toMatchObject({ status: 200, json: { failNext: 1, latencyMs: 10 } });
+    expect((await rawRequest(emulator, "GET", "/v1/payment_intents")).status).toBe(500);
+    expect((await rawRequest(emulator, "GET", "/v1/payment_intents")).status).toBe(200);
+
+    const reset = await adminRequest(emulator, "DELETE", "/faults");
+    expect(reset).toMatchObject({ status: 200, json: { failNext: 0, latencyMs: 0 } });
+  });
+
+  it("rejects unknown or out-of-range faults", async () => {
+    expect((await adminRequest(emulator, "POST", "/faults", { errorRate: 2 })).status).toBe(400);
+    expect((await adminRequest(emulator, "POST", "/faults", { explode: true })).status).toBe(400);
+    expect(() => emulator.setFaults({ dropNext: -1 })).toThrow(RangeError);
+    expect(emulator.faults().errorRate).toBe(0);
+  });
+
+  it("resets data and counters with POST /_emulator/reset", async () => {
+    const scratch = await startStripeEmulator();
+    try {
+      await stripeFor(scratch).paymentIntents.create({ amount: 1000, currency: "usd" });
+      expect(scratch.stats().paymentIntents).toBe(1);
+
+      const reset = await adminRequest(scratch, "POST", "/reset");
+
+      expect(reset.status).toBe(200);
+      expect(scratch.stats()).toMatchObject({ requests: 0, paymentIntents: 0, events: 0 });
+    } finally {
+      await scratch.close();
+    }
+  });
+});

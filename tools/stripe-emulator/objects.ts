@@ -1,0 +1,218 @@
+// Shapes of the Stripe API objects the emulator answers with. They are `type` aliases (not
+// interfaces) so they stay assignable to `JsonObject`, which the expansion and snapshot code use.
+// Only the fields an integration reads are modelled; the rest of Stripe's fields are present with
+// their usual "nothing here" value so that code reading them does not crash.
+
+export type Json = string | number | boolean | null | Json[] | JsonObject;
+// `undefined` is allowed because JSON.stringify drops it, which is how optional fields disappear.
+export type JsonObject = { [key: string]: Json | undefined };
+
+export type Metadata = Record<string, string>;
+
+export type Address = {
+  city: null;
+  country: null;
+  line1: null;
+  line2: null;
+  postal_code: null;
+  state: null;
+};
+
+export type BillingDetails = {
+  address: Address;
+  email: null;
+  name: null;
+  phone: null;
+};
+
+export type CardDetails = {
+  brand: string;
+  country: string;
+  exp_month: number;
+  exp_year: number;
+  fingerprint: string;
+  funding: "credit";
+  last4: string;
+};
+
+export type PaymentMethod = {
+  id: string;
+  object: "payment_method";
+  billing_details: BillingDetails;
+  card: CardDetails;
+  created: number;
+  customer: null;
+  livemode: false;
+  metadata: Metadata;
+  type: "card";
+};
+
+export type PaymentIntentStatus =
+  | "requires_payment_method"
+  | "requires_confirmation"
+  | "requires_action"
+  | "processing"
+  | "requires_capture"
+  | "canceled"
+  | "succeeded";
+
+export type CaptureMethod = "automatic" | "automatic_async" | "manual";
+
+export type CancellationReason = "duplicate" | "fraudulent" | "requested_by_customer" | "abandoned";
+
+/** `last_payment_error` on a PaymentIntent, and the body of a card error. */
+export type PaymentError = {
+  type: "card_error" | "invalid_request_error";
+  code: string;
+  message: string;
+  doc_url: string;
+  charge?: string;
+  decline_code?: string;
+  payment_method: PaymentMethod | null;
+};
+
+export type NextAction = {
+  type: "use_stripe_sdk";
+  use_stripe_sdk: { type: "three_d_secure_redirect"; stripe_js: string; source: string };
+};
+
+export type AutomaticPaymentMethods = {
+  allow_redirects: "always" | "never";
+  enabled: boolean;
+};
+
+export type PaymentIntent = {
+  id: string;
+  object: "payment_intent";
+  amount: number;
+  amount_capturable: number;
+  amount_details: { tip: Record<string, never> };
+  amount_received: number;
+  application: null;
+  application_fee_amount: null;
+  automatic_payment_methods: AutomaticPaymentMethods | null;
+  canceled_at: number | null;
+  cancellation_reason: CancellationReason | null;
+  capture_method: CaptureMethod;
+  client_secret: string;
+  confirmation_method: "automatic";
+  created: number;
+  currency: string;
+  customer: null;
+  description: string | null;
+  last_payment_error: PaymentError | null;
+  latest_charge: string | null;
+  livemode: false;
+  metadata: Metadata;
+  next_action: NextAction | null;
+  on_behalf_of: null;
+  payment_method: string | null;
+  payment_method_configuration_details: null;
+  payment_method_options: { card: { request_three_d_secure: "automatic" } };
+  payment_method_types: string[];
+  processing: null;
+  receipt_email: string | null;
+  review: null;
+  setup_future_usage: null;
+  shipping: null;
+  source: null;
+  statement_descriptor: null;
+  statement_descriptor_suffix: null;
+  status: PaymentIntentStatus;
+  transfer_data: null;
+  transfer_group: null;
+};
+
+export type ChargeOutcome = {
+  network_status: "approved_by_network" | "declined_by_network";
+  reason: string | null;
+  risk_level: "normal";
+  seller_message: string;
+  type: "authorized" | "issuer_declined";
+};
+
+export type Charge = {
+  id: string;
+  object: "charge";
+  amount: number;
+  amount_captured: number;
+  amount_refunded: number;
+  balance_transaction: null;
+  billing_details: BillingDetails;
+  captured: boolean;
+  created: number;
+  currency: string;
+  description: string | null;
+  disputed: false;
+  failure_code: string | null;
+  failure_message: string | null;
+  livemode: false;
+  metadata: Metadata;
+  outcome: ChargeOutcome;
+  paid: boolean;
+  payment_intent: string;
+  payment_method: string;
+  payment_method_details: { card: CardDetails; type: "card" };
+  receipt_email: string | null;
+  refunded: boolean;
+  status: "succeeded" | "failed";
+};
+
+export type RefundReason = "duplicate" | "fraudulent" | "requested_by_customer";
+
+export type Refund = {
+  id: string;
+  object: "refund";
+  amount: number;
+  balance_transaction: null;
+  charge: string;
+  created: number;
+  currency: string;
+  metadata: Metadata;
+  payment_intent: string;
+  reason: RefundReason | null;
+  receipt_number: null;
+  source_transfer_reversal: null;
+  status: "succeeded";
+  transfer_reversal: null;
+};
+
+export type EventType =
+  | "payment_intent.created"
+  | "payment_intent.succeeded"
+  | "payment_intent.payment_failed"
+  | "payment_intent.requires_action"
+  | "payment_intent.amount_capturable_updated"
+  | "payment_intent.canceled"
+  | "charge.succeeded"
+  | "charge.failed"
+  | "charge.captured"
+  | "charge.refunded"
+  | "refund.created";
+
+export type StripeEvent = {
+  id: string;
+  object: "event";
+  api_version: string;
+  created: number;
+  data: { object: JsonObject };
+  livemode: false;
+  pending_webhooks: number;
+  request: { id: string | null; idempotency_key: string | null };
+  type: EventType;
+};
+
+export type ListObject<T extends JsonObject> = {
+  object: "list";
+  data: T[];
+  has_more: boolean;
+  url: string;
+};
+
+export type SearchResult<T extends JsonObject> = {
+  object: "search_result";
+  data: T[];
+  has_more: boolean;
+  next_page: string | null;
+  url: string;
+};

@@ -1,0 +1,57 @@
+import type { Account } from "./accounts";
+import type { ExpandableType } from "./expand";
+import type { EventType, JsonObject } from "./objects";
+import type { Params } from "./params";
+
+/** What a /v1 handler gets: its account, its parameters and a way to record events. */
+export interface ApiContext {
+  account: Account;
+  params: Params;
+  /** The `:id` path segment; "" on collection routes. */
+  resourceId: string;
+  /** Stripe timestamps are Unix seconds. */
+  nowSeconds(): number;
+  emit(type: EventType, object: JsonObject): void;
+  /** The emulator's own base URL, for links it hands out. */
+  baseUrl: string;
+}
+
+export interface Route {
+  method: "GET" | "POST";
+  /** e.g. "/v1/payment_intents/:id/confirm"; at most one `:id`. */
+  pattern: string;
+  /** What the route answers with, so `expand[]` can be checked before anything executes. */
+  returns: { type: ExpandableType; list: boolean };
+  /** Answers 200 with the returned object, or throws an ApiError. */
+  handle(context: ApiContext): JsonObject;
+}
+
+export interface RouteMatch {
+  route: Route;
+  resourceId: string;
+}
+
+export function matchRoute(routes: readonly Route[], method: string, path: string): RouteMatch | undefined {
+  const segments = path.split("/");
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const resourceId = matchPattern(route.pattern.split("/"), segments);
+    if (resourceId !== undefined) return { route, resourceId };
+  }
+  return undefined;
+}
+
+function matchPattern(pattern: string[], segments: string[]): string | undefined {
+  if (pattern.length !== segments.length) return undefined;
+  let resourceId = "";
+  for (const [index, part] of pattern.entries()) {
+    const segment = segments[index] ?? "";
+    if (part === ":id") {
+      if (segment === "" || !/^[\w-]+$/.test(segment)) return undefined;
+      resourceId = segment;
+    } else if (part !== segment) {
+      return undefined;
+    }
+  }
+  return resourceId;
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from "node:crypto";
+import { type IncomingHttpHeaders, type Server, createServer } from "node:http";
+import Stripe from "stripe";
+import type { StripeEmulator } from "./index";
+
+export const API_KEY = "sk_test_emulator_suite";
+
+/** The parameters the app sends: card only, no redirects, so a server-side confirm needs no return_url. */
+export const NO_REDIRECTS = { enabled: true, allow_redirects: "never" } as const;
+
+export interface ClientOptions {
+  apiKey?: string;
+  maxNetworkRetries?: number;
+  timeout?: number;
+}
+
+/** The real SDK pointed at the emulator. Retries are off unless a test is about them. */
+export function stripeFor(emulator: StripeEmulator, options: ClientOptions = {}): Stripe {
+  return new Stripe(options.apiKey ?? API_KEY, {
+    host: emulator.host,
+    port: emulator.port,
+    protocol: "http",
+    maxNetworkRetries: options.maxNetworkRetries ?? 0,
+    timeout: options.timeout ?? 5_000,
+  });
+}
+
+/** Metadata that marks the objects of one test, so assertions can count exactly those. */
+export function testTag(): Record<string, string> {
+  return { test_run: randomUUID() };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: unknown;
+}
+
+/** A request without the SDK, for what the SDK hides or refuses to send. */
+export async function rawRequest(
+  emulator: StripeEmulator,
+  method: string,
+  path: string,
+  options: { body?: string; headers?: Record<string, string>; apiKey?: string | null } = {},
+): Promise<RawResponse> {
+  const apiKey = options.apiKey === undefined ? API_KEY : options.apiKey;
+  const response = await fetch(`${emulator.url}${path}`, {
+    method,
+    headers: {
+      ...(apiKey === null ? {} : { Authorization: `Bearer ${apiKey}` }),
+      ...(options.body === undefined ? {} : { "Content-Type": "application/x-www-form-urlencoded" }),
+      ...options.headers,
+    },
+    body: options.body,
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, json: text === "" ? null : JSON.parse(text) };
+}
+
+/** Calls an admin endpoint with a JSON body. */
+export async function adminRequest(
+  emulator: StripeEmulator,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
+  const response = await fetch(`${emulator.url}/_emulator${path}`, {
+    method,
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+/** Reads a nested property of an untyped JSON body, failing the test when the path is absent. */
+export function field(value: unknown, ...path: string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    const entries = typeof current === "object" && current !== null ? new Map<string, unknown>(Object.entries(current)) : new Map<string, unknown>();
+    if (!entries.has(key)) throw new Error(`Missing ${path.join(".")} in ${JSON.stringify(value)}`);
+    current = entries.get(key);
+  }
+  return current;
+}
+
+/** Runs `action` and returns what it threw; fails if it did not throw. */
+export async function caught(action: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("Expected the call to fail, it succeeded");
+}
+
+export interface ReceivedWebhook {
+  body: string;
+  headers: IncomingHttpHeaders;
+  signature: string;
+}
+
+export interface WebhookReceiver {
+  url: string;
+  received: ReceivedWebhook[];
+  close(): Promise<void>;
+}
+
+/** A tiny endpoint that records deliveries and answers what `respond` says for the n-th one (0-based). */
+export async function startWebhookReceiver(
+  respond: (attempt: number) => number | Promise<number> = () => 200,
+): Promise<WebhookReceiver> {
+  const received: ReceivedWebhook[] = [];
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const attempt = received.length;
+      const signature = request.headers["stripe-signature"];
+      received.push({
+        body: Buffer.concat(chunks).toString("utf8"),
+        headers: request.headers,
+        signature: typeof signature === "string" ? signature : "",
+      });
+      void Promise.resolve(respond(attempt)).then((status) => response.writeHead(status).end());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("Webhook receiver is not listening");
+  return {
+    url: `http://127.0.0.1:${address.port}/webhooks/stripe`,
+    received,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
