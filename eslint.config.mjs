@@ -1,7 +1,7 @@
 import nextVitals from "eslint-config-next/core-web-vitals";
 import nextTypescript from "eslint-config-next/typescript";
 
-export default [
+const config = [
   { ignores: [".next/**", "node_modules/**", ".data/**", ".scratch/**", "next-env.d.ts", "test-results/**", "coverage/**"] },
   ...nextVitals,
   ...nextTypescript,
@@ -13,3 +13,5 @@ export default [
     },
   },
 ];
+
+export default config;

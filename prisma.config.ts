@@ -9,7 +9,7 @@ if (existsSync(".env")) process.loadEnvFile(".env");
 // driver adapter as the app, so no native engine binary is downloaded (docs/decisions/001).
 export default defineConfig({
   schema: "prisma/schema.prisma",
-  migrations: { path: "prisma/migrations", seed: "tsx prisma/seed.ts" },
+  migrations: { path: "prisma/migrations", seed: "tsx --conditions=react-server prisma/seed.ts" },
   experimental: { adapter: true },
   engine: "js",
   adapter: async () => createMigrationAdapter(requireDatabaseUrl()),

@@ -11,6 +11,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { startStripeEmulator, type StripeEmulator } from "../tools/stripe-emulator";
 import { DEMO_EMAIL, DEMO_PASSWORD } from "./lib/demo-user";
+import { createDevApiKey } from "./lib/dev-api-key";
 import { runCommand, startGroup, stopGroup } from "./lib/child-processes";
 import { ensureDatabase, freePort, startEmbeddedPostgres, type EmbeddedPostgresServer } from "./lib/embedded-postgres";
 
@@ -40,6 +41,7 @@ async function main() {
   log(`applying migrations`);
   await runCommand(path.join(BIN, "prisma"), ["migrate", "deploy"], { env: childEnv, stdio: ["ignore", "ignore", "inherit"] });
   await runCommand(path.join(BIN, "tsx"), ["--conditions=react-server", "prisma/seed.ts"], { env: childEnv });
+  const devApiKey = await createDevApiKey(DEMO_EMAIL, childEnv);
 
   const usesRealStripe = Boolean(process.env.STRIPE_SECRET_KEY && !process.env.STRIPE_API_BASE);
   if (!usesRealStripe) {
@@ -61,6 +63,7 @@ async function main() {
   log("");
   log(`ready: ${appUrl}`);
   log(`demo login: ${DEMO_EMAIL} / ${DEMO_PASSWORD}`);
+  log(`api key:    ${devApiKey}   (BASE_URL=${appUrl} API_KEY=… scripts/pay-with-retry.sh)`);
   log(`stripe: ${usesRealStripe ? "real Stripe (STRIPE_SECRET_KEY)" : `emulator at ${childEnv.STRIPE_API_BASE}`}`);
   log("");
 }

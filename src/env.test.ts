@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EnvError, parseEnv } from "./env";
+import { EnvError, parseDatabaseEnv, parseEnv } from "./env";
 
 const valid = {
   DATABASE_URL: "postgresql://app:secret@127.0.0.1:5432/payments",
@@ -49,5 +49,10 @@ describe("parseEnv", () => {
     const env = { ...valid, STRIPE_TIMEOUT_MS: "20000", STRIPE_MAX_NETWORK_RETRIES: "2", IDEMPOTENCY_LOCK_TIMEOUT: "60" };
     expect(() => parseEnv(env)).toThrowError(/IDEMPOTENCY_LOCK_TIMEOUT: must exceed STRIPE_TIMEOUT_MS/);
     expect(parseEnv({ ...env, IDEMPOTENCY_LOCK_TIMEOUT: "71" }).IDEMPOTENCY_LOCK_TIMEOUT).toBe(71);
+  });
+
+  it("validates only the database variables for tools that need nothing else", () => {
+    expect(parseDatabaseEnv({ DATABASE_URL: valid.DATABASE_URL })).toEqual({ DATABASE_URL: valid.DATABASE_URL, DATABASE_POOL_SIZE: 10 });
+    expect(() => parseDatabaseEnv({})).toThrowError(/DATABASE_URL: is required but not set/);
   });
 });

@@ -2,14 +2,18 @@ import { z } from "zod";
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-const schema = z
-  .object({
+/** What a database connection needs, and nothing else (see databaseEnv). */
+const databaseSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .url()
+    .refine((url) => /^postgres(ql)?:\/\//.test(url), "must be a postgresql:// connection string"),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+});
+
+const schema = databaseSchema
+  .extend({
     NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-    DATABASE_URL: z
-      .string()
-      .url()
-      .refine((url) => /^postgres(ql)?:\/\//.test(url), "must be a postgresql:// connection string"),
-    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     AUTH_SECRET: z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)"),
     AUTH_URL: z.string().url().optional(),
     AUTH_GITHUB_ID: z.string().min(1).optional(),
@@ -41,6 +45,7 @@ const schema = z
   );
 
 export type Env = z.infer<typeof schema>;
+export type DatabaseEnv = z.infer<typeof databaseSchema>;
 
 type StripeTiming = { STRIPE_TIMEOUT_MS: number; STRIPE_MAX_NETWORK_RETRIES: number };
 
@@ -55,15 +60,23 @@ export class EnvError extends Error {
 
 /** Validates `source`; throws one EnvError listing every bad variable by name. */
 export function parseEnv(source: Record<string, string | undefined>): Env {
-  const withAliases: Record<string, string | undefined> = {
+  return parseWith(schema, {
     ...source,
     AUTH_SECRET: source.AUTH_SECRET ?? source.NEXTAUTH_SECRET,
-  };
-  const result = schema.safeParse(withAliases);
+  });
+}
+
+/** Validates only the database variables of `source`. */
+export function parseDatabaseEnv(source: Record<string, string | undefined>): DatabaseEnv {
+  return parseWith(databaseSchema, source);
+}
+
+function parseWith<S extends z.ZodType>(target: S, source: Record<string, string | undefined>): z.output<S> {
+  const result = target.safeParse(source);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join(".") || "environment";
-    const missing = issue.code === "invalid_type" && withAliases[name] === undefined;
+    const missing = issue.code === "invalid_type" && source[name] === undefined;
     return `  ${name}: ${missing ? "is required but not set" : issue.message}`;
   });
   return failWith(`Invalid environment (see .env.example):\n${problems.join("\n")}`);
@@ -83,4 +96,16 @@ let cached: Env | undefined;
 export function env(): Env {
   cached ??= parseEnv(process.env);
   return cached;
+}
+
+let cachedDatabase: DatabaseEnv | undefined;
+
+/**
+ * The database part of the environment only. The database client reads this instead of
+ * env() so that command-line tools (`npm run api-key`, the seed) work with DATABASE_URL
+ * alone; an app server still validates everything at boot through instrumentation.ts.
+ */
+export function databaseEnv(): DatabaseEnv {
+  cachedDatabase ??= cached ?? parseDatabaseEnv(process.env);
+  return cachedDatabase;
 }

@@ -7,7 +7,7 @@ import { startStripeEmulator, type StripeEmulator } from "../../tools/stripe-emu
  * Must run before the first env() call of the file (i.e. at the top of the file).
  * Each file uses its own secret key, so it sees only its own PaymentIntents.
  */
-export function useStripeEmulator(settings: { timeoutMs?: number; maxNetworkRetries?: number; lockTimeoutSeconds?: number } = {}) {
+export function startStripeEmulatorForFile(settings: { timeoutMs?: number; maxNetworkRetries?: number; lockTimeoutSeconds?: number } = {}) {
   const handle: { current: StripeEmulator | null } = { current: null };
   Object.assign(process.env, {
     STRIPE_SECRET_KEY: `sk_test_${randomBytes(8).toString("hex")}`,

@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { db } from "@/server/db";
 import { customer, list, pay, show, VALID_PAYMENT } from "../helpers/payments-api";
-import { useStripeEmulator } from "../helpers/stripe-emulator";
+import { startStripeEmulatorForFile } from "../helpers/stripe-emulator";
 
-const stripe = useStripeEmulator();
+const stripe = startStripeEmulatorForFile();
 
 const keyRow = (userId: string, key: string) => db().idempotencyKey.findUnique({ where: { userId_key: { userId, key } } });
 const intentsOf = (userId: string) => stripe.emulator.paymentIntents({ metadata: { user_id: userId } });

@@ -5,7 +5,7 @@ import { isDatabaseUnavailable } from "@/server/http/database-unavailable";
 import * as completion from "@/server/idempotency/complete-key";
 import { freePort } from "../../scripts/lib/embedded-postgres";
 import { customer, pay, VALID_PAYMENT } from "../helpers/payments-api";
-import { useStripeEmulator } from "../helpers/stripe-emulator";
+import { startStripeEmulatorForFile } from "../helpers/stripe-emulator";
 
 // A crash between the Stripe call and completion is simulated by failing the completion
 // statement once: the process "dies" holding the lock, as kill -9 would leave it.
@@ -15,7 +15,7 @@ vi.mock("@/server/idempotency/complete-key", async (importOriginal) => {
 });
 
 const LOCK_TIMEOUT_SECONDS = 5;
-const stripe = useStripeEmulator({ timeoutMs: 1_500, maxNetworkRetries: 0, lockTimeoutSeconds: LOCK_TIMEOUT_SECONDS });
+const stripe = startStripeEmulatorForFile({ timeoutMs: 1_500, maxNetworkRetries: 0, lockTimeoutSeconds: LOCK_TIMEOUT_SECONDS });
 
 const keyRow = (userId: string, key: string) => db().idempotencyKey.findUniqueOrThrow({ where: { userId_key: { userId, key } } });
 const intentsOf = (userId: string) => stripe.emulator.paymentIntents({ metadata: { user_id: userId } });

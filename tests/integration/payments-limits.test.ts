@@ -2,12 +2,12 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { db } from "@/server/db";
 import { customer, pay, VALID_PAYMENT } from "../helpers/payments-api";
-import { useStripeEmulator } from "../helpers/stripe-emulator";
+import { startStripeEmulatorForFile } from "../helpers/stripe-emulator";
 
 // Fewer connections than concurrent requests, and a low rate limit, for this file only.
 process.env.DATABASE_POOL_SIZE = "2";
 process.env.RATE_LIMIT_PAYMENTS_PER_MINUTE = "3";
-const stripe = useStripeEmulator({ timeoutMs: 5_000, lockTimeoutSeconds: 10 });
+const stripe = startStripeEmulatorForFile({ timeoutMs: 5_000, lockTimeoutSeconds: 10 });
 
 describe("a slow Stripe does not exhaust the database pool", () => {
   it("completes 12 concurrent payments with 2 connections while Stripe takes 1 s each", async () => {

@@ -4,9 +4,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createPayment } from "@/server/payments/create-payment";
 import { createUser } from "../helpers/database";
 import { VALID_PAYMENT } from "../helpers/payments-api";
-import { useStripeEmulator } from "../helpers/stripe-emulator";
+import { startStripeEmulatorForFile } from "../helpers/stripe-emulator";
 
-useStripeEmulator();
+startStripeEmulatorForFile();
 
 // Every statement Prisma's pg adapter sends outside a transaction is one Pool#query call,
 // i.e. one network round trip to PostgreSQL: count them around the engine.

@@ -2,26 +2,27 @@ import "server-only";
 import { type z } from "zod";
 import { ApiError } from "./api-error";
 
-const MAX_BODY_BYTES = 16 * 1024;
+/** Payment requests are small; anything bigger is refused before it is parsed. */
+export const MAX_JSON_BODY_BYTES = 16 * 1024;
 
 /**
  * The request's JSON body, validated by `schema` (defaults applied). Throws the matching
  * ApiError: 415 unless the body is declared JSON (which also keeps cross-site HTML forms,
- * which cannot send that type without a CORS preflight, from posting with a cookie), 413,
- * 400 invalid_json, or 400 invalid_request (see validate).
+ * which cannot send that type without a CORS preflight, from posting with a cookie), 413
+ * over the size limit (counted while reading, so a body without Content-Length cannot fill
+ * memory), 400 invalid_json, or 400 invalid_request (see validate).
  */
 export async function parseJsonBody<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {
   const type = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
-  if (type !== "application/json" && !type.endsWith("+json")) throw new ApiError("unsupported_media_type");
-  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw new ApiError("payload_too_large");
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new ApiError("payload_too_large");
-
+  if (type !== "application/json" && !type.endsWith("+json")) {
+    throw new ApiError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
+  }
+  const text = await readLimited(request, MAX_JSON_BODY_BYTES);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new ApiError("invalid_json");
+    throw new ApiError("invalid_json", "The body is not valid JSON.");
   }
   return validate(schema, json);
 }
@@ -37,4 +38,27 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.outp
   const errors = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
   const detail = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; ");
   throw new ApiError("invalid_request", detail, { extensions: { errors } });
+}
+
+async function readLimited(request: Request, limit: number): Promise<string> {
+  if (Number(request.headers.get("content-length") ?? 0) > limit) throw tooLarge(limit);
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function tooLarge(limit: number): ApiError {
+  return new ApiError("payload_too_large", `The body must be at most ${limit} bytes.`);
 }

@@ -1,0 +1,99 @@
+import "server-only";
+import { createHash, randomBytes } from "node:crypto";
+import { type Prisma } from "@prisma/client";
+import { db } from "@/server/db";
+import { logger } from "@/server/logger";
+
+/** What may be shown about a key: never its hash, and the secret only once, at creation. */
+export type ApiKeySummary = {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+};
+
+const SUMMARY = {
+  id: true,
+  name: true,
+  prefix: true,
+  createdAt: true,
+  lastUsedAt: true,
+  revokedAt: true,
+} as const satisfies Prisma.ApiKeySelect;
+
+// `ipk_` + 32 random bytes in base64url. The marker makes a leaked key recognisable to
+// secret scanners and lets authenticate() reject garbage without a database round trip.
+const SECRET_MARKER = "ipk_";
+const SECRET_FORMAT = /^ipk_[A-Za-z0-9_-]{43}$/;
+const PREFIX_LENGTH = 12;
+const TOUCH_INTERVAL_MS = 60_000;
+
+/**
+ * SHA-256 and not a slow KDF: the secret has 256 bits of entropy, so it cannot be guessed
+ * from its hash, and a fast hash keeps every API request to one indexed lookup.
+ */
+function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+/**
+ * Creates a key for `userId`. The secret is returned here and nowhere else: only its hash
+ * and its first characters are stored. With `replaceSameName`, the user's active keys of
+ * that name are revoked in the same transaction (the dev script's key, rotated each start).
+ */
+export async function createApiKey(
+  userId: string,
+  name: string,
+  options: { replaceSameName?: boolean } = {},
+): Promise<{ apiKey: ApiKeySummary; secret: string }> {
+  const secret = SECRET_MARKER + randomBytes(32).toString("base64url");
+  const data = { userId, name, prefix: secret.slice(0, PREFIX_LENGTH), hash: hashSecret(secret) };
+  const apiKey = options.replaceSameName
+    ? await db().$transaction(async (tx) => {
+        await tx.apiKey.updateMany({ where: { userId, name, revokedAt: null }, data: { revokedAt: new Date() } });
+        return tx.apiKey.create({ data, select: SUMMARY });
+      })
+    : await db().apiKey.create({ data, select: SUMMARY });
+  return { apiKey, secret };
+}
+
+/** The user's keys, newest first, revoked ones included (they explain a 401 in a log). */
+export async function listApiKeys(userId: string): Promise<ApiKeySummary[]> {
+  return db().apiKey.findMany({ where: { userId }, select: SUMMARY, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
+}
+
+/**
+ * Revokes one of the user's keys; revoking it again changes nothing. Null when the user has
+ * no key with this id: another user's key looks exactly like a missing one.
+ */
+export async function revokeApiKey(userId: string, id: string): Promise<ApiKeySummary | null> {
+  // The owner is part of the condition, so no one can revoke a key that is not theirs.
+  await db().apiKey.updateMany({ where: { id, userId, revokedAt: null }, data: { revokedAt: new Date() } });
+  return db().apiKey.findFirst({ where: { id, userId }, select: SUMMARY });
+}
+
+/** The owner of an active key with this secret, or null for an unknown or revoked one. */
+export async function authenticateApiKey(secret: string): Promise<{ id: string; email: string } | null> {
+  if (!SECRET_FORMAT.test(secret)) return null;
+  const key = await db().apiKey.findUnique({
+    where: { hash: hashSecret(secret) },
+    select: { id: true, revokedAt: true, lastUsedAt: true, user: { select: { id: true, email: true } } },
+  });
+  if (!key || key.revokedAt) return null;
+  if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS) touch(key.id);
+  return key.user;
+}
+
+/**
+ * Records that a key was used, at most once a minute: most requests read a recent
+ * `lastUsedAt` above and write nothing; the condition here keeps concurrent requests and
+ * other instances to a single write. Not awaited, so it never slows a request down or fails it.
+ */
+function touch(id: string): void {
+  db()
+    .$executeRaw`UPDATE api_keys SET last_used_at = now()
+      WHERE id = ${id}::uuid AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`
+    .catch((error: unknown) => logger().warn({ err: error, apiKeyId: id }, "could not record API key use"));
+}
