@@ -5,6 +5,12 @@ import { createMigrationAdapter } from "./prisma/migration-adapter";
 // With a config file Prisma no longer reads .env itself.
 if (existsSync(".env")) process.loadEnvFile(".env");
 
+// `prisma generate` needs no database, but when env("DATABASE_URL") in the schema has no
+// value the CLI falls back to the native engine to read the schema, and tries to download it
+// (docs/decisions/001). A placeholder satisfies it; migrations still require a real URL.
+const databaseUrl = process.env.DATABASE_URL;
+process.env.DATABASE_URL ??= "postgresql://unused@127.0.0.1:5432/unused";
+
 // Prisma 6 with the TypeScript engines: migrations run through the same node-postgres
 // driver adapter as the app, so no native engine binary is downloaded (docs/decisions/001).
 export default defineConfig({
@@ -12,11 +18,8 @@ export default defineConfig({
   migrations: { path: "prisma/migrations", seed: "tsx --conditions=react-server prisma/seed.ts" },
   experimental: { adapter: true },
   engine: "js",
-  adapter: async () => createMigrationAdapter(requireDatabaseUrl()),
+  adapter: async () => {
+    if (!databaseUrl) throw new Error("DATABASE_URL is not set: prisma migrate needs the database to migrate.");
+    return createMigrationAdapter(databaseUrl);
+  },
 });
-
-function requireDatabaseUrl(): string {
-  const url = process.env.DATABASE_URL;
-  if (!url) throw new Error("DATABASE_URL is not set: prisma migrate needs the database to migrate.");
-  return url;
-}
