@@ -6,12 +6,18 @@ export type Logger = pino.Logger;
 
 let instance: Logger | undefined;
 
-/**
- * The process's JSON logger. Redaction is a safety net: code should not log secrets in the
- * first place, but a stray header object must not leak an API key or a cookie.
- */
+/** The process's JSON logger (stdout). */
 export function logger(): Logger {
-  instance ??= pino({
+  instance ??= pino(loggerOptions());
+  return instance;
+}
+
+/**
+ * Redaction is a safety net: code should not log secrets in the first place, but a stray
+ * header object must not leak an API key or a cookie.
+ */
+export function loggerOptions(): pino.LoggerOptions {
+  return {
     level: env().LOG_LEVEL,
     base: { service: "payments" },
     redact: {
@@ -33,6 +39,5 @@ export function logger(): Logger {
       ],
       censor: "[redacted]",
     },
-  });
-  return instance;
+  };
 }

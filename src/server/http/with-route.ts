@@ -1,6 +1,7 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { logger, type Logger } from "@/server/logger";
+import { metrics, routeLabel } from "@/server/ops/metrics";
 import { ApiError } from "./api-error";
 import { isDatabaseUnavailable } from "./database-unavailable";
 import { problem, problemResponse } from "./problem";
@@ -44,10 +45,21 @@ export function withRoute<P extends Record<string, string | string[]> = Record<s
 
     response = withHeader(response, "X-Request-Id", requestId);
     const { pathname } = new URL(request.url);
-    const durationMs = Math.round((performance.now() - started) * 10) / 10;
-    log.info({ method: request.method, path: pathname, status: response.status, durationMs, ...fields }, "request");
+    const seconds = (performance.now() - started) / 1000;
+    log.info(
+      { method: request.method, path: pathname, status: response.status, durationMs: Math.round(seconds * 10_000) / 10, ...fields },
+      "request",
+    );
+    record(request.method, routeLabel(pathname), response.status, seconds, fields.idempotency);
     return response;
   };
+}
+
+function record(method: string, route: string, status: number, seconds: number, idempotency: unknown) {
+  const m = metrics();
+  m.httpRequests.inc({ method, route, status: String(status) });
+  m.httpDuration.observe({ method, route }, seconds);
+  if (typeof idempotency === "string") m.idempotencyOutcomes.inc({ outcome: idempotency });
 }
 
 function errorResponse(error: unknown, requestId: string, log: Logger): Response {
