@@ -51,6 +51,17 @@ describe("parseEnv", () => {
     expect(parseEnv({ ...env, IDEMPOTENCY_LOCK_TIMEOUT: "71" }).IDEMPOTENCY_LOCK_TIMEOUT).toBe(71);
   });
 
+  it("refuses the chaos crash hook unless Stripe is the local emulator (never in production)", () => {
+    const emulator = { ...valid, STRIPE_API_BASE: "http://127.0.0.1:12111" };
+    expect(parseEnv({ ...emulator, CHAOS_CRASH_AT: "after-claim" }).CHAOS_CRASH_AT).toBe("after-claim");
+    expect(parseEnv(valid).CHAOS_CRASH_AT).toBeUndefined();
+    expect(() => parseEnv({ ...valid, CHAOS_CRASH_AT: "after-claim" })).toThrowError(/CHAOS_CRASH_AT: is refused in production/);
+    expect(() => parseEnv({ ...emulator, STRIPE_SECRET_KEY: "sk_live_123", CHAOS_CRASH_AT: "before-complete" })).toThrowError(
+      /CHAOS_CRASH_AT: is refused in production/,
+    );
+    expect(() => parseEnv({ ...emulator, CHAOS_CRASH_AT: "somewhere" })).toThrowError(/CHAOS_CRASH_AT/);
+  });
+
   it("validates only the database variables for tools that need nothing else", () => {
     expect(parseDatabaseEnv({ DATABASE_URL: valid.DATABASE_URL })).toEqual({ DATABASE_URL: valid.DATABASE_URL, DATABASE_POOL_SIZE: 10 });
     expect(() => parseDatabaseEnv({})).toThrowError(/DATABASE_URL: is required but not set/);

@@ -1,5 +1,6 @@
 import { Writable } from "node:stream";
 import pino from "pino";
+import type * as loggerModule from "@/server/logger";
 import { describe, expect, it, vi } from "vitest";
 import { GET as metricsRoute } from "@/app/api/metrics/route";
 import { customer, pay, VALID_PAYMENT } from "../helpers/payments-api";
@@ -13,7 +14,7 @@ startStripeEmulatorForFile();
 // The real logger configuration (level, redaction), writing into memory instead of stdout.
 const lines: Record<string, unknown>[] = [];
 vi.mock("@/server/logger", async (importOriginal) => {
-  const original = await importOriginal<typeof import("@/server/logger")>();
+  const original = await importOriginal<typeof loggerModule>();
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) lines.push(JSON.parse(line));
@@ -21,7 +22,7 @@ vi.mock("@/server/logger", async (importOriginal) => {
     },
   });
   // Built on first use, after this file has set LOG_LEVEL (imports are evaluated first).
-  let instance: ReturnType<typeof pino> | undefined;
+  let instance: loggerModule.Logger | undefined;
   return { ...original, logger: () => (instance ??= pino(original.loggerOptions(), sink)) };
 });
 

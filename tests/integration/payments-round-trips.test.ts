@@ -2,11 +2,14 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { createPayment } from "@/server/payments/create-payment";
+import { createRefund } from "@/server/payments/create-refund";
+import { handleStripeEvent } from "@/server/payments/handle-stripe-event";
 import { createUser } from "../helpers/database";
 import { VALID_PAYMENT } from "../helpers/payments-api";
 import { startStripeEmulatorForFile } from "../helpers/stripe-emulator";
+import { signature } from "../helpers/stripe-webhooks";
 
-startStripeEmulatorForFile();
+const stripe = startStripeEmulatorForFile();
 
 // Every statement Prisma's pg adapter sends outside a transaction is one Pool#query call,
 // i.e. one network round trip to PostgreSQL: count them around the engine.
@@ -42,5 +45,28 @@ describe("database round trips of the engine (DESIGN.md §4 targets)", () => {
     const replay = await countStatements(create);
     expect(replay).toHaveLength(1);
     expect(replay[0]).toMatch(/^WITH inserted AS/);
+  });
+
+  it("a new refund costs 3 (claim, read the payment, complete), a webhook 2 (record, claim + apply)", async () => {
+    const user = await createUser();
+    const payment = JSON.parse((await createPayment(user.id, randomUUID(), VALID_PAYMENT, { requestId: "req_round_trips" })).body);
+    const key = randomUUID();
+    const refund = () => createRefund(user.id, payment.id, key, {});
+
+    const first = await countStatements(refund);
+    expect(first).toHaveLength(3);
+    expect(first[0]).toMatch(/^WITH inserted AS \( INSERT INTO idempotency_keys/);
+    expect(first[1]).toMatch(/^SELECT "public"."payments"."id"/);
+    expect(first[2]).toMatch(/^WITH completed AS \( UPDATE idempotency_keys/);
+    expect(await countStatements(refund)).toHaveLength(1);
+
+    const event = stripe.emulator.events({ type: "charge.refunded" }).find((e) => e.data.object.payment_intent === payment.paymentIntentId);
+    const payload = JSON.stringify(event);
+    const deliver = () => handleStripeEvent(payload, signature(payload));
+    const delivered = await countStatements(deliver);
+    expect(delivered).toHaveLength(2);
+    expect(delivered[0]).toMatch(/^INSERT INTO webhook_events/);
+    expect(delivered[1]).toMatch(/^WITH claimed AS \( UPDATE webhook_events/);
+    expect(await countStatements(deliver)).toHaveLength(2);
   });
 });

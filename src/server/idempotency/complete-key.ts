@@ -7,8 +7,10 @@ import { db } from "@/server/db";
  * mark the key finished and clear the lock — only while we still hold the lock (fencing: if
  * our lock was taken over, the new owner's result wins and ours is dropped).
  *
- * `write` is the domain's row (e.g. the Payment) as a CTE named `resource` that selects from
- * `completed`, so it is written if and only if the key is completed.
+ * `write` is the domain's rows as one or more CTEs (`name AS (…)`, comma-separated) that
+ * select from `completed`, so they are written if and only if the key is completed. More
+ * than one, because a refund inserts its row and raises the payment's refunded amount in
+ * the same transaction.
  */
 export async function completeKey(
   keyId: string,
@@ -23,7 +25,7 @@ export async function completeKey(
           lock_token = NULL, locked_at = NULL, completed_at = now()
       WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid
       RETURNING id, user_id
-    )${write ? Prisma.sql`, resource AS (${write})` : Prisma.empty}
+    )${write ? Prisma.sql`, ${write}` : Prisma.empty}
     SELECT count(*)::int AS completed FROM completed`);
   return rows[0]?.completed === 1;
 }

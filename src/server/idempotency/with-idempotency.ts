@@ -5,6 +5,7 @@ import { env } from "@/env";
 import { ApiError } from "@/server/http/api-error";
 import { claimKey } from "./claim-key";
 import { completeKey } from "./complete-key";
+import { crashPoint } from "./crash-point";
 import { fingerprint } from "./fingerprint";
 import type { KeyRow, KeyScope, KeyTimings } from "./key-row";
 import { forgetKey, releaseKey } from "./release-key";
@@ -17,7 +18,7 @@ export type IdempotencyOutcome = "created" | "replayed" | "recovered" | "in_prog
 export type FinalOutcome = {
   status: number;
   body: unknown;
-  /** The domain row, as a CTE selecting from `completed` (see completeKey). */
+  /** The domain rows, as CTEs (`name AS (…)`) selecting from `completed` (see completeKey). */
   write?: Prisma.Sql;
 };
 
@@ -157,6 +158,10 @@ async function runOwned(
   recovered: boolean,
   operation: (ctx: OperationContext) => Promise<FinalOutcome>,
 ): Promise<KeyedResponse | null> {
+  // Chaos suite only (CHAOS_CRASH_AT, refused in production): die holding the lock before
+  // Stripe is called, right after it answered, and just before completing, to prove that
+  // another instance re-drives the key to the same single PaymentIntent.
+  crashPoint("after-claim");
   let final: FinalOutcome;
   try {
     final = await operation({ keyId, recovered });
@@ -171,7 +176,9 @@ async function runOwned(
     });
     throw error;
   }
+  crashPoint("after-stripe-call");
   const body = JSON.stringify(final.body);
+  crashPoint("before-complete");
   const completed = await completeKey(keyId, lockToken, { status: final.status, body }, final.write);
   if (!completed) return null;
   return { status: final.status, body, replayed: false, outcome: recovered ? "recovered" : "created" };

@@ -10,6 +10,7 @@ import { stripe } from "@/server/stripe";
 import { paymentStatus } from "./payment-status";
 import { paymentView } from "./payment-view";
 import { providerError } from "./provider-error";
+import { proposedStatusIsAhead } from "./status-rank";
 
 export const PAYMENTS_PATH = "/api/payments";
 
@@ -62,13 +63,20 @@ export async function createPayment(
   );
 }
 
-function recordOutcome(
+/** A card decline, from the SDK's StripeCardError or an intent's `last_payment_error`. */
+export type Decline = { decline_code?: string; code?: string; message?: string };
+
+/**
+ * The final answer for a PaymentIntent and the Payment row that goes with it. Also used by
+ * the reconciler, which finds the intent of a crashed request in Stripe.
+ */
+export function recordOutcome(
   paymentId: string,
   userId: string,
-  input: CreatePaymentInput,
+  input: Pick<CreatePaymentInput, "description">,
   intent: Stripe.PaymentIntent,
   requestId: string,
-  decline?: Stripe.errors.StripeCardError,
+  decline?: Decline,
 ): FinalOutcome {
   const status: PaymentStatus = decline ? "failed" : paymentStatus(intent.status);
   const failureCode = decline ? (decline.decline_code ?? decline.code ?? "card_declined") : null;
@@ -87,16 +95,25 @@ function recordOutcome(
     },
     status === "requires_action" ? intent.client_secret : null,
   );
-  // Written in the same statement that completes the key (completeKey). If a webhook got
-  // here first it created the row from the intent's metadata: keep its newer status.
-  const write = Prisma.sql`
+  // Written in the same statement that completes the key (completeKey). A webhook may have
+  // created the row first, from the intent's metadata (handle-stripe-event.ts): then the more
+  // advanced status wins whichever write comes second — this response may be older than the
+  // webhook (a re-drive gets Stripe's replay of the first answer). createdAt becomes ours so
+  // that GET agrees with the stored response.
+  const ahead = proposedStatusIsAhead("payments");
+  const write = Prisma.sql`resource AS (
     INSERT INTO payments (id, user_id, amount, currency, description, status, stripe_payment_intent_id,
       failure_code, idempotency_key_id, created_at, updated_at)
     SELECT ${paymentId}::uuid, ${userId}::uuid, ${intent.amount}, ${intent.currency}, ${input.description ?? null},
       ${status}::payment_status, ${intent.id}, ${failureCode}, completed.id, ${createdAt}, ${createdAt}
     FROM completed
-    ON CONFLICT (id) DO UPDATE SET idempotency_key_id = EXCLUDED.idempotency_key_id
-    RETURNING id`;
+    ON CONFLICT (id) DO UPDATE SET
+      idempotency_key_id = EXCLUDED.idempotency_key_id,
+      created_at = EXCLUDED.created_at,
+      status = CASE WHEN ${ahead} THEN EXCLUDED.status ELSE payments.status END,
+      failure_code = CASE WHEN ${ahead} THEN EXCLUDED.failure_code ELSE payments.failure_code END,
+      updated_at = now()
+    RETURNING id)`;
 
   if (decline) {
     const body = problem("card_declined", decline.message || "Your card was declined.", requestId, {

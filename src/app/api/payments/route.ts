@@ -2,6 +2,7 @@ import { createPaymentSchema, listPaymentsQuerySchema } from "@/lib/schemas/paym
 import { requireUser } from "@/server/auth/require-user";
 import { keyedResponse } from "@/server/http/keyed-response";
 import { parseJsonBody, validate } from "@/server/http/parse-json-body";
+import { otherMethods } from "@/server/http/other-methods";
 import { withRoute } from "@/server/http/with-route";
 import { parseIdempotencyKey } from "@/server/idempotency/parse-idempotency-key";
 import { parsePreferWait } from "@/server/idempotency/parse-prefer-wait";
@@ -32,3 +33,5 @@ export const GET = withRoute(async ({ request }) => {
   const page = await listPayments(user.id, validate(listPaymentsQuerySchema, query));
   return Response.json(page, { headers: { "Cache-Control": "no-store" } });
 });
+
+export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods(["GET", "POST"]);

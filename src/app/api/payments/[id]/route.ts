@@ -1,4 +1,5 @@
 import { requireUser } from "@/server/auth/require-user";
+import { otherMethods } from "@/server/http/other-methods";
 import { withRoute } from "@/server/http/with-route";
 import { getPayment } from "@/server/payments/get-payment";
 
@@ -10,3 +11,5 @@ export const GET = withRoute<{ id: string }>(async ({ request, params }) => {
   const payment = await getPayment(user.id, params.id);
   return Response.json(payment, { headers: { "Cache-Control": "no-store" } });
 });
+
+export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods(["GET"]);

@@ -1,0 +1,142 @@
+import "server-only";
+import { type Payment, Prisma } from "@prisma/client";
+import Stripe from "stripe";
+import type { CreateRefundInput } from "@/lib/schemas/refund";
+import { db } from "@/server/db";
+import { ApiError } from "@/server/http/api-error";
+import { withIdempotency, type FinalOutcome, type IdempotencyOutcome, type KeyedResponse } from "@/server/idempotency/with-idempotency";
+import { stripe } from "@/server/stripe";
+import { isUuid } from "./is-uuid";
+import { providerError } from "./provider-error";
+import { refundView } from "./refund-view";
+import { proposedStatusIsAhead } from "./status-rank";
+
+type Options = {
+  waitSeconds?: number;
+  onOutcome?: (outcome: IdempotencyOutcome) => void;
+};
+
+type RefundablePayment = Pick<Payment, "id" | "status" | "amount" | "currency" | "amountRefunded" | "stripePaymentIntentId">;
+
+/** The keyed path of a payment's refunds: part of the fingerprint, so a key cannot cross payments. */
+function refundsPath(paymentId: string): string {
+  return `/api/payments/${paymentId}/refunds`;
+}
+
+/**
+ * Refunds (part of) one of the user's payments exactly once per (user, Idempotency-Key),
+ * through the same engine as payments. Refusals (404, not refundable, too much) are thrown
+ * before Stripe is called on a row this request created, so the key is forgotten, not stored.
+ */
+export async function createRefund(
+  userId: string,
+  paymentId: string,
+  key: string,
+  input: CreateRefundInput,
+  options: Options = {},
+): Promise<KeyedResponse> {
+  if (!isUuid(paymentId)) throw new ApiError("not_found", "No such payment.");
+  return withIdempotency(
+    { userId, key, method: "POST", path: refundsPath(paymentId), body: input },
+    async ({ keyId, recovered }) => {
+      const payment = await db().payment.findFirst({
+        where: { id: paymentId, userId },
+        select: { id: true, status: true, amount: true, currency: true, amountRefunded: true, stripePaymentIntentId: true },
+      });
+      if (!payment) throw new ApiError("not_found", "No such payment.");
+      if (payment.status !== "succeeded") {
+        throw new ApiError("payment_not_refundable", `Only a succeeded payment can be refunded; this one is ${payment.status}.`);
+      }
+      // A re-drive skips this check: its first attempt may already have refunded (and a
+      // webhook counted it), and Stripe replays that attempt's answer for our key anyway.
+      if (!recovered) assertWithinRemaining(payment, input.amount);
+
+      const refundId = keyId; // as for payments: known before Stripe, the same on a re-drive
+      try {
+        const refund = await stripe().refunds.create(
+          {
+            payment_intent: payment.stripePaymentIntentId,
+            // Omitted stays omitted: Stripe refunds what is left. Computing it here would change
+            // the parameters on a re-drive, which Stripe refuses for the same idempotency key.
+            ...(input.amount !== undefined ? { amount: input.amount } : {}),
+            ...(input.reason ? { reason: input.reason } : {}),
+            metadata: { refund_id: refundId, payment_id: payment.id, user_id: userId, idempotency_key_id: keyId },
+            // The charge carries Stripe's running total of refunds: see recordRefund.
+            expand: ["charge"],
+          },
+          { idempotencyKey: `refund/${keyId}` },
+        );
+        return recordRefund(refundId, userId, payment, refund);
+      } catch (error) {
+        throw refundError(error);
+      }
+    },
+    { waitSeconds: options.waitSeconds, onOutcome: options.onOutcome },
+  );
+}
+
+/**
+ * Our own row says how much is left; checked so that an obvious over-refund never reaches
+ * Stripe. It is not the guard against a race of two keys (both may read the same amount):
+ * Stripe refuses the refund that would exceed the charge, and refundError maps that.
+ */
+function assertWithinRemaining(payment: RefundablePayment, amount: number | undefined): void {
+  const remaining = payment.amount - payment.amountRefunded;
+  if (remaining > 0 && (amount === undefined || amount <= remaining)) return;
+  const detail =
+    remaining > 0
+      ? `At most ${remaining} (${payment.currency}, minor units) of this payment is left to refund.`
+      : "This payment is already fully refunded.";
+  throw new ApiError("refund_exceeds_remaining", detail, { extensions: { amountRemaining: Math.max(remaining, 0) } });
+}
+
+function recordRefund(refundId: string, userId: string, payment: RefundablePayment, refund: Stripe.Refund): FinalOutcome {
+  const createdAt = new Date();
+  const status = refund.status ?? "pending";
+  const view = refundView({ id: refundId, paymentId: payment.id, amount: refund.amount, status, stripeRefundId: refund.id, createdAt });
+  // The payment's refunded amount is raised to Stripe's running total for the charge (which
+  // includes this refund), never incremented: the charge.refunded webhook sets the same total
+  // and may land before or after this statement, so only a monotonic "raise to" converges —
+  // an increment would count this refund twice when the webhook came first.
+  const refundedOnCharge =
+    typeof refund.charge === "object" && refund.charge !== null
+      ? refund.charge.amount_refunded
+      : payment.amountRefunded + refund.amount;
+  // The refund.created webhook may have inserted the row first (from the refund's metadata).
+  const write = Prisma.sql`
+    refund AS (
+      INSERT INTO refunds (id, payment_id, user_id, amount, status, stripe_refund_id, idempotency_key_id, created_at, updated_at)
+      SELECT ${refundId}::uuid, ${payment.id}::uuid, ${userId}::uuid, ${refund.amount}, ${status}, ${refund.id},
+        completed.id, ${createdAt}, ${createdAt}
+      FROM completed
+      ON CONFLICT (stripe_refund_id) DO UPDATE SET
+        idempotency_key_id = EXCLUDED.idempotency_key_id,
+        created_at = EXCLUDED.created_at,
+        status = CASE WHEN ${proposedStatusIsAhead("refunds")} THEN EXCLUDED.status ELSE refunds.status END,
+        updated_at = now()
+      RETURNING id
+    ),
+    resource AS (
+      UPDATE payments SET amount_refunded = ${refundedOnCharge}, updated_at = now()
+      FROM completed
+      WHERE payments.id = ${payment.id}::uuid AND payments.amount_refunded < ${refundedOnCharge}
+      RETURNING payments.id
+    )`;
+  return { status: 201, body: view, write };
+}
+
+/** Stripe's refusals of an over-refund become ours; anything else is mapped as for payments. */
+function refundError(error: unknown): ApiError {
+  if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+    if (error.code === "amount_too_large" || error.code === "charge_already_refunded") {
+      // Lost a race with a refund under another key, or refunded outside this app.
+      return new ApiError("refund_exceeds_remaining", "The refund is larger than what is left to refund on this payment.", {
+        cause: error,
+      });
+    }
+    if (error.code === "payment_intent_unexpected_state") {
+      return new ApiError("payment_not_refundable", "The payment provider has no successful charge to refund.", { cause: error });
+    }
+  }
+  return providerError(error);
+}
