@@ -1,0 +1,98 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, it, vi } from "vitest";
+import { db } from "@/server/db";
+import * as completion from "@/server/idempotency/complete-key";
+import { reconcileStuckKeys } from "@/server/ops/reconcile-stuck-keys";
+import { customer, pay, VALID_PAYMENT, type TestCustomer } from "../helpers/payments-api";
+import { startStripeEmulatorForFile } from "../helpers/stripe-emulator";
+
+// A crash between the Stripe call and completion: the completion statement fails once.
+vi.mock("@/server/idempotency/complete-key", async (importOriginal) => {
+  const original = await importOriginal<typeof completion>();
+  return { completeKey: vi.fn(original.completeKey) };
+});
+
+const stripe = startStripeEmulatorForFile();
+const keyRow = (userId: string, key: string) => db().idempotencyKey.findUnique({ where: { userId_key: { userId, key } } });
+
+/** A payment request that reached Stripe and then "crashed", its key aged by `hours`. */
+async function crashedPayment(who: TestCustomer, hours: number, body: object = VALID_PAYMENT) {
+  const key = randomUUID();
+  const { completeKey } = await vi.importActual<typeof completion>("@/server/idempotency/complete-key");
+  vi.mocked(completion.completeKey).mockRejectedValueOnce(new Error("simulated crash")).mockImplementation(completeKey);
+  expect((await pay(who, { key, body })).status).toBe(500);
+  await age(who.id, key, hours);
+  return key;
+}
+
+async function age(userId: string, key: string, hours: number) {
+  await db().$executeRaw`
+    UPDATE idempotency_keys SET created_at = now() - make_interval(secs => ${hours * 3600}::float8), locked_at = now() - make_interval(secs => ${hours * 3600}::float8)
+    WHERE user_id = ${userId}::uuid AND key = ${key}`;
+}
+
+describe.sequential("npm run reconcile (reconcileStuckKeys)", () => {
+  it("completes a key whose request crashed after Stripe charged, from the PaymentIntent found by metadata", async () => {
+    const alice = await customer();
+    const key = await crashedPayment(alice, 23.5);
+    const [intent] = stripe.emulator.paymentIntents({ metadata: { user_id: alice.id } });
+
+    const results: unknown[] = [];
+    const counts = await reconcileStuckKeys({ onKey: (r) => results.push(r) });
+    expect(counts).toEqual({ recovered: 1, released: 0, skipped: 0 });
+    const row = await keyRow(alice.id, key);
+    expect(results).toEqual([{ keyId: row!.id, outcome: "recovered", paymentIntentId: intent!.id }]);
+    expect(row).toMatchObject({ recoveryPoint: "finished", responseStatus: 201, lockToken: null });
+    expect(await db().payment.findUniqueOrThrow({ where: { id: row!.id } })).toMatchObject({
+      stripePaymentIntentId: intent!.id,
+      status: "succeeded",
+      userId: alice.id,
+    });
+
+    // The client's retry now gets the reconciled answer, and nothing is charged again.
+    const retry = await pay(alice, { key });
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect((await retry.json()).paymentIntentId).toBe(intent!.id);
+    expect(stripe.emulator.paymentIntents({ metadata: { user_id: alice.id } })).toHaveLength(1);
+  });
+
+  it("completes a crashed decline as the stored 402", async () => {
+    const alice = await customer();
+    const key = await crashedPayment(alice, 24, { ...VALID_PAYMENT, paymentMethod: "pm_card_chargeDeclined" });
+    expect(await reconcileStuckKeys()).toEqual({ recovered: 1, released: 0, skipped: 0 });
+    expect(await keyRow(alice.id, key)).toMatchObject({ recoveryPoint: "finished", responseStatus: 402 });
+    const replay = await pay(alice, { key, body: { ...VALID_PAYMENT, paymentMethod: "pm_card_chargeDeclined" } });
+    expect(replay.status).toBe(402);
+    expect(await replay.json()).toMatchObject({ code: "card_declined", payment: { status: "failed" } });
+  });
+
+  it("forgets a key that never reached Stripe, so a retry pays afresh", async () => {
+    const alice = await customer();
+    const key = randomUUID();
+    stripe.emulator.setFaults({ failNext: 1 });
+    expect((await pay(alice, { key })).status).toBe(503); // released, nothing charged
+    await age(alice.id, key, 23.5);
+
+    expect(await reconcileStuckKeys()).toEqual({ recovered: 0, released: 1, skipped: 0 });
+    expect(await keyRow(alice.id, key)).toBeNull();
+    expect((await pay(alice, { key })).status).toBe(201);
+    expect(stripe.emulator.paymentIntents({ metadata: { user_id: alice.id } })).toHaveLength(1);
+  });
+
+  it("leaves young keys to client retries and never touches a live request's lock", async () => {
+    const alice = await customer();
+    const young = await crashedPayment(alice, 1);
+    const live = randomUUID();
+    stripe.emulator.setFaults({ latencyMs: 1_500 });
+    const inFlight = pay(alice, { key: live });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await db().$executeRaw`UPDATE idempotency_keys SET created_at = now() - interval '24 hours' WHERE user_id = ${alice.id}::uuid AND key = ${live}`;
+
+    expect(await reconcileStuckKeys()).toEqual({ recovered: 0, released: 0, skipped: 0 });
+    expect((await inFlight).status).toBe(201);
+    expect(await keyRow(alice.id, young)).toMatchObject({ recoveryPoint: "started" });
+    // With a shorter window the young key is reconciled too.
+    expect(await reconcileStuckKeys({ olderThanSeconds: 1800 })).toMatchObject({ recovered: 1 });
+  });
+});
