@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { afterAll, afterEach, beforeAll, beforeEach, inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
+import { failOnConsoleError } from "./helpers/fail-on-console-error";
 
 // Runs in every test file before its imports are evaluated: each file gets its own
 // database, copied from the migrated template, so files run in parallel and in any order.
@@ -44,19 +45,4 @@ afterAll(async () => {
   await admin((c) => c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
 });
 
-// STYLE.md: a suite that prints an unexpected console.error is failing.
-let consoleErrors: unknown[][] = [];
-const originalConsoleError = console.error;
-beforeEach(() => {
-  consoleErrors = [];
-  console.error = (...args: unknown[]) => {
-    consoleErrors.push(args);
-    originalConsoleError(...args);
-  };
-});
-afterEach(() => {
-  console.error = originalConsoleError;
-  if (consoleErrors.length > 0) {
-    throw new Error(`console.error was called ${consoleErrors.length} time(s) during the test`);
-  }
-});
+failOnConsoleError();

@@ -1,3 +1,5 @@
+import Link from "next/link";
+
 export default function HomePage() {
   return (
     <main className="mx-auto flex max-w-2xl flex-col gap-6 px-6 py-16">
@@ -12,6 +14,20 @@ export default function HomePage() {
         <li>Retries with the same key replay the first answer; they never charge again.</li>
         <li>PostgreSQL coordinates every app instance; Stripe is never called without a claimed key.</li>
       </ul>
+      <div className="flex flex-wrap gap-3">
+        <Link
+          href="/pay"
+          className="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+        >
+          Make a payment
+        </Link>
+        <Link
+          href="/payments"
+          className="rounded-md border border-slate-300 bg-white px-4 py-2 font-medium text-slate-800 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+        >
+          Payment history
+        </Link>
+      </div>
       <p className="text-sm text-slate-500">
         Health: <a className="underline" href="/api/health">/api/health</a>
       </p>

@@ -15,12 +15,21 @@ export async function SiteHeader() {
           Idempotent payments
         </Link>
         {user ? (
-          <div className="flex flex-wrap items-center gap-4 text-sm">
+          <div className="flex flex-wrap items-center gap-x-4 gap-y-2 text-sm">
+            <Link href="/pay" className={linkClass}>
+              Pay
+            </Link>
+            <Link href="/payments" className={linkClass}>
+              Payments
+            </Link>
             <Link href="/settings/api-keys" className={linkClass}>
               API keys
             </Link>
             <span className="text-slate-600">
-              Signed in as <strong className="font-medium text-slate-900">{user.email}</strong>
+              Signed in as{" "}
+              <strong title={user.email ?? undefined} className="inline-block max-w-56 truncate align-bottom font-medium text-slate-900">
+                {user.email}
+              </strong>
             </span>
             <SignOutButton />
           </div>

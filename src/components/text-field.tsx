@@ -1,4 +1,4 @@
-import { type InputHTMLAttributes } from "react";
+import { type ComponentPropsWithRef } from "react";
 
 type Props = {
   label: string;
@@ -6,7 +6,7 @@ type Props = {
   /** Shown under the field and announced by screen readers when it appears. */
   error?: string | null;
   hint?: string;
-} & Omit<InputHTMLAttributes<HTMLInputElement>, "name">;
+} & Omit<ComponentPropsWithRef<"input">, "name">;
 
 /** A labelled input whose hint and error are tied to it for assistive technology. */
 export function TextField({ label, name, error, hint, id = name, className = "", ...input }: Props) {

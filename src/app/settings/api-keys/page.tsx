@@ -1,13 +1,12 @@
 import type { Metadata } from "next";
+import { formatTimestamp } from "@/lib/format-timestamp";
 import { listApiKeys } from "@/server/auth/api-keys";
 import { requirePageUser } from "@/server/auth/require-page-user";
 import { ApiKeysManager, type ApiKeyRow } from "./api-keys-manager";
 
 export const metadata: Metadata = { title: "API keys · Idempotent payments" };
 
-// Formatted here, in UTC, so that the server and the browser render the same text.
-const dateTime = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
-const when = (date: Date | null) => (date ? { iso: date.toISOString(), text: `${dateTime.format(date)} UTC` } : null);
+const when = (date: Date | null) => (date ? formatTimestamp(date) : null);
 
 export default async function ApiKeysPage() {
   const user = await requirePageUser("/settings/api-keys");

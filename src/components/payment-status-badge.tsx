@@ -1,0 +1,42 @@
+type Tone = "green" | "red" | "amber" | "blue" | "slate";
+
+const TONES: Record<Tone, string> = {
+  green: "bg-emerald-50 text-emerald-800 ring-emerald-600/25",
+  red: "bg-red-50 text-red-800 ring-red-600/25",
+  amber: "bg-amber-50 text-amber-900 ring-amber-600/30",
+  blue: "bg-sky-50 text-sky-800 ring-sky-600/25",
+  slate: "bg-slate-100 text-slate-700 ring-slate-500/25",
+};
+
+const DOTS: Record<Tone, string> = {
+  green: "bg-emerald-500",
+  red: "bg-red-500",
+  amber: "bg-amber-500",
+  blue: "bg-sky-500",
+  slate: "bg-slate-400",
+};
+
+/** Every PaymentIntent status the API mirrors; an unknown one (Stripe adds some) shows as is. */
+const STATUSES: Record<string, { label: string; tone: Tone }> = {
+  succeeded: { label: "Succeeded", tone: "green" },
+  failed: { label: "Failed", tone: "red" },
+  requires_action: { label: "Authentication required", tone: "amber" },
+  processing: { label: "Processing", tone: "blue" },
+  requires_capture: { label: "Authorized", tone: "blue" },
+  requires_confirmation: { label: "Awaiting confirmation", tone: "slate" },
+  requires_payment_method: { label: "Needs a payment method", tone: "slate" },
+  canceled: { label: "Canceled", tone: "slate" },
+};
+
+/** A payment's status as a coloured pill; the colour repeats the word, it never replaces it. */
+export function PaymentStatusBadge({ status }: { status: string }) {
+  const { label, tone } = STATUSES[status] ?? { label: status.replaceAll("_", " "), tone: "slate" };
+  return (
+    <span
+      className={`inline-flex items-center gap-1.5 whitespace-nowrap rounded-full px-2.5 py-0.5 text-xs font-medium ring-1 ring-inset ${TONES[tone]}`}
+    >
+      <span aria-hidden="true" className={`size-1.5 rounded-full ${DOTS[tone]}`} />
+      {label}
+    </span>
+  );
+}

@@ -1,0 +1,77 @@
+import { z } from "zod";
+import { CURRENCY_CODES, type Currency } from "../currencies";
+import { createPaymentSchema, TEST_PAYMENT_METHODS } from "../schemas/payment";
+import type { PaymentAttempt } from "./payment-attempt";
+
+export type TestPaymentMethod = keyof typeof TEST_PAYMENT_METHODS;
+
+/** The form as the customer left it; the amount as typed, in major units. */
+export type CheckoutDraft = { amountText: string; currency: Currency; paymentMethod: TestPaymentMethod };
+
+export type CheckoutState = { draft: CheckoutDraft; attempt: PaymentAttempt | null };
+
+export type CheckoutStore = {
+  state(): CheckoutState;
+  /** Merges `changes` into the state and writes it to storage at once. */
+  update(changes: Partial<CheckoutState>): CheckoutState;
+};
+
+/** Versioned, so that a page of a later release never misreads what this one stored. */
+export const CHECKOUT_STORAGE_KEY = "checkout:v1";
+
+export const DEFAULT_DRAFT: CheckoutDraft = { amountText: "25.00", currency: "eur", paymentMethod: "pm_card_visa" };
+
+const METHODS = Object.keys(TEST_PAYMENT_METHODS) as [TestPaymentMethod, ...TestPaymentMethod[]];
+
+const storedSchema = z.object({
+  draft: z.object({
+    amountText: z.string().max(50),
+    currency: z.enum(CURRENCY_CODES),
+    paymentMethod: z.enum(METHODS),
+  }),
+  attempt: z
+    .object({
+      key: z.string().min(1).max(255),
+      // The request as it was sent: a resumed attempt must send exactly the same body, or
+      // the server would answer 422 for a reused key.
+      request: createPaymentSchema,
+      state: z.enum(["sending", "unresolved"]),
+      startedAt: z.string(),
+    })
+    .nullable(),
+});
+
+type KeyValueStorage = Pick<Storage, "getItem" | "setItem">;
+
+/**
+ * The checkout's draft and current attempt, kept in `storage` (the tab's sessionStorage) so
+ * that a reload, or a retry after a network error, sends the same Idempotency-Key. Storage
+ * that is missing, full or holds something unreadable degrades to memory: the page still
+ * works, it only forgets on reload.
+ */
+export function createCheckoutStore(storage: KeyValueStorage | null): CheckoutStore {
+  let current = read(storage);
+  return {
+    state: () => current,
+    update(changes) {
+      current = { ...current, ...changes };
+      try {
+        storage?.setItem(CHECKOUT_STORAGE_KEY, JSON.stringify(current));
+      } catch {
+        // Quota exceeded or storage disabled: keep the state in memory only.
+      }
+      return current;
+    },
+  };
+}
+
+function read(storage: KeyValueStorage | null): CheckoutState {
+  try {
+    const raw = storage?.getItem(CHECKOUT_STORAGE_KEY);
+    const parsed = raw ? storedSchema.safeParse(JSON.parse(raw)) : null;
+    if (parsed?.success) return parsed.data;
+  } catch {
+    // Unreadable JSON or storage that throws on access: start afresh.
+  }
+  return { draft: DEFAULT_DRAFT, attempt: null };
+}

@@ -1,0 +1,36 @@
+import { CURRENCIES, MAXIMUM_AMOUNT, type Currency } from "../currencies";
+import { DISPLAY_LOCALE } from "../display-locale";
+import { formatMoney } from "../format-money";
+
+export type ParsedAmount = { ok: true; amount: number } | { ok: false; error: string };
+
+/**
+ * What the customer typed in major units ("25", "25.5", "25.50", "25,50") as an integer
+ * number of minor units, or a message they can act on. Digits are combined as text, never
+ * multiplied as floats: 0.29 * 100 is 28.999999999999996.
+ */
+export function parseAmount(text: string, currency: Currency): ParsedAmount {
+  const { fractionDigits, minimum } = CURRENCIES[currency];
+  const example = formatMoney(2_500, currency, DISPLAY_LOCALE);
+  const cleaned = text.trim().replace(/\s+/g, "");
+  if (cleaned === "") return { ok: false, error: "Enter an amount." };
+
+  // A comma is accepted as the decimal separator; thousands separators are not, since
+  // "1,250" would be ambiguous.
+  const fraction = fractionDigits > 0 ? `(?:[.,](\\d{1,${fractionDigits}}))?` : "";
+  const match = new RegExp(`^(\\d{1,9})${fraction}$`).exec(cleaned);
+  if (!match) {
+    return { ok: false, error: `Enter an amount in ${currency.toUpperCase()} with at most ${fractionDigits} decimals, like ${example}.` };
+  }
+  const whole = match[1] ?? "0";
+  const decimals = (match[2] ?? "").padEnd(fractionDigits, "0");
+  const amount = Number(whole + decimals);
+
+  if (amount < minimum) {
+    return { ok: false, error: `The minimum is ${formatMoney(minimum, currency, DISPLAY_LOCALE)}.` };
+  }
+  if (amount > MAXIMUM_AMOUNT) {
+    return { ok: false, error: `The maximum is ${formatMoney(MAXIMUM_AMOUNT, currency, DISPLAY_LOCALE)}.` };
+  }
+  return { ok: true, amount };
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import type { PaymentResponse } from "../schemas/payment-response";
+import { attemptFor, attemptToResume, settleAttempt, type PaymentAttempt } from "./payment-attempt";
+import type { PaymentOutcome } from "./submit-payment";
+
+const REQUEST = { amount: 2_500, currency: "eur", paymentMethod: "pm_card_visa" } as const;
+const NOW = new Date("2026-11-25T12:00:00Z");
+let counter = 0;
+const newKey = () => `key-${++counter}`;
+
+const PAYMENT = { id: "p", status: "succeeded", amount: 2_500, currency: "eur" } as PaymentResponse;
+
+function unresolved(request = REQUEST): PaymentAttempt {
+  return { key: "old-key", request, state: "unresolved", startedAt: "2026-11-25T11:59:00.000Z" };
+}
+
+describe("attemptFor", () => {
+  it("starts a payment with a new key", () => {
+    expect(attemptFor(null, REQUEST, () => "fresh", NOW)).toEqual({
+      key: "fresh",
+      request: REQUEST,
+      state: "sending",
+      startedAt: NOW.toISOString(),
+    });
+  });
+
+  it("reuses the key of an unfinished attempt for exactly the same payment", () => {
+    expect(attemptFor(unresolved(), { ...REQUEST }, newKey, NOW)).toEqual({ ...unresolved(), state: "sending" });
+  });
+
+  it.each([
+    ["amount", { ...REQUEST, amount: 2_600 }],
+    ["currency", { ...REQUEST, currency: "usd" as const }],
+    ["card", { ...REQUEST, paymentMethod: "pm_card_chargeDeclined" }],
+    ["description", { ...REQUEST, description: "Order 7" }],
+  ])("takes a new key when the %s changed", (_what, request) => {
+    const attempt = attemptFor(unresolved(), request, () => "fresh", NOW);
+    expect(attempt.key).toBe("fresh");
+    expect(attempt.request).toEqual(request);
+  });
+});
+
+describe("settleAttempt", () => {
+  const sending: PaymentAttempt = { ...unresolved(), state: "sending" };
+
+  it.each<[string, PaymentOutcome]>([
+    ["a payment (201)", { kind: "payment", payment: PAYMENT, replayed: false }],
+    ["a replayed payment", { kind: "payment", payment: { ...PAYMENT, status: "requires_action" }, replayed: true }],
+    ["a decline (402)", { kind: "declined", payment: null, declineCode: "generic_decline", message: "declined", replayed: false }],
+    ["an invalid request (400)", { kind: "rejected", status: 400, code: "invalid_request", message: "bad" }],
+    ["a reused key (422)", { kind: "rejected", status: 422, code: "idempotency_key_reused", message: "reused" }],
+  ])("ends the attempt after %s: the next Pay is a new payment", (_what, outcome) => {
+    expect(settleAttempt(sending, outcome)).toBeNull();
+  });
+
+  it.each<[string, PaymentOutcome]>([
+    ["no answer after every retry", { kind: "unanswered", reason: "network", message: "offline" }],
+    ["a rate limit (429)", { kind: "rejected", status: 429, code: "rate_limited", message: "slow down" }],
+    ["an expired session (401)", { kind: "rejected", status: 401, code: "unauthorized", message: "sign in" }],
+  ])("keeps the key after %s", (_what, outcome) => {
+    expect(settleAttempt(sending, outcome)).toEqual({ ...sending, state: "unresolved" });
+  });
+});
+
+describe("attemptToResume", () => {
+  const sending: PaymentAttempt = { ...unresolved(), state: "sending", startedAt: "2026-11-25T11:58:00.000Z" };
+
+  it("resumes a payment that a reload interrupted a moment ago", () => {
+    expect(attemptToResume(sending, NOW)).toEqual(sending);
+  });
+
+  it("does not resume an attempt that is not in flight", () => {
+    expect(attemptToResume(null, NOW)).toBeNull();
+    expect(attemptToResume(unresolved(), NOW)).toBeNull();
+  });
+
+  it("waits for a click when the tab comes back much later", () => {
+    expect(attemptToResume({ ...sending, startedAt: "2026-11-25T11:40:00.000Z" }, NOW)).toBeNull();
+    expect(attemptToResume({ ...sending, startedAt: "not a date" }, NOW)).toBeNull();
+  });
+});

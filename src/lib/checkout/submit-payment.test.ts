@@ -1,0 +1,147 @@
+import { describe, expect, it } from "vitest";
+import type { PaymentResponse } from "../schemas/payment-response";
+import { submitPayment, type RetryReason } from "./submit-payment";
+
+const REQUEST = { amount: 2_500, currency: "eur", paymentMethod: "pm_card_visa" } as const;
+const PAYMENT: PaymentResponse = {
+  id: "6f1c2a4e-0000-4000-8000-000000000001",
+  status: "succeeded",
+  amount: 2_500,
+  currency: "eur",
+  description: null,
+  paymentIntentId: "pi_123",
+  failureCode: null,
+  amountRefunded: 0,
+  createdAt: "2026-11-25T12:00:00.000Z",
+};
+
+type Step = Response | Error;
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": status >= 400 ? "application/problem+json" : "application/json", ...headers },
+  });
+const problem = (status: number, code: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
+  json(status, { type: `/docs/errors#${code}`, title: code, status, detail, code, requestId: "req_1", ...extra }, headers);
+
+/** Runs submitPayment against scripted answers; records every request and every wait. */
+async function run(steps: Step[], maxAttempts?: number) {
+  const requests: Array<{ url: string; init: RequestInit }> = [];
+  const sleeps: number[] = [];
+  const attempts: Array<[number, RetryReason | null]> = [];
+  const outcome = await submitPayment({
+    key: "key-1",
+    request: REQUEST,
+    maxAttempts,
+    random: () => 0,
+    sleep: async (ms) => void sleeps.push(ms),
+    onAttempt: (attempt, retrying) => void attempts.push([attempt, retrying]),
+    fetch: async (url, init) => {
+      requests.push({ url: String(url), init: init ?? {} });
+      const step = steps.shift();
+      if (!step) throw new Error("no more scripted answers");
+      if (step instanceof Error) throw step;
+      return step;
+    },
+  });
+  return { outcome, requests, sleeps, attempts };
+}
+
+describe("submitPayment", () => {
+  it("POSTs the body with the key, asks to wait for a duplicate, and returns the payment", async () => {
+    const { outcome, requests, sleeps } = await run([json(201, PAYMENT)]);
+    expect(outcome).toEqual({ kind: "payment", payment: PAYMENT, replayed: false });
+    expect(requests).toHaveLength(1);
+    const [{ url, init }] = requests as [{ url: string; init: RequestInit }];
+    expect(url).toBe("/api/payments");
+    expect(init.method).toBe("POST");
+    expect(init.headers).toMatchObject({ "Idempotency-Key": "key-1", Prefer: "wait=5", "Content-Type": "application/json" });
+    expect(JSON.parse(String(init.body))).toEqual(REQUEST);
+    expect(sleeps).toEqual([]);
+  });
+
+  it("retries a network error with the same key and body, and reports the replay", async () => {
+    const { outcome, requests, sleeps, attempts } = await run([
+      new TypeError("Failed to fetch"),
+      json(201, PAYMENT, { "Idempotent-Replayed": "true" }),
+    ]);
+    expect(outcome).toEqual({ kind: "payment", payment: PAYMENT, replayed: true });
+    expect(requests.map((r) => (r.init.headers as Record<string, string>)["Idempotency-Key"])).toEqual(["key-1", "key-1"]);
+    expect(new Set(requests.map((r) => r.init.body)).size).toBe(1);
+    expect(sleeps).toEqual([500]);
+    expect(attempts).toEqual([
+      [1, null],
+      [2, "network"],
+    ]);
+  });
+
+  it("retries 409, 500 and 503 with exponential backoff, honouring Retry-After", async () => {
+    const { outcome, sleeps, attempts } = await run([
+      problem(409, "idempotency_request_in_progress", "still running", {}, { "Retry-After": "1" }),
+      problem(503, "payment_provider_unavailable", "provider down", {}, { "Retry-After": "2" }),
+      problem(500, "internal_error", "bug"),
+      new Response("<html>Bad gateway</html>", { status: 502 }),
+      json(201, PAYMENT),
+    ]);
+    expect(outcome).toMatchObject({ kind: "payment" });
+    expect(sleeps).toEqual([1_000, 2_000, 2_000, 4_000]);
+    expect(attempts.map(([, reason]) => reason)).toEqual([null, "in_progress", "unavailable", "unavailable", "unavailable"]);
+  });
+
+  it("retries a 201 whose body was cut off: the retry gets the replay", async () => {
+    const { outcome, requests } = await run([
+      new Response('{"id":"6f1c', { status: 201 }),
+      json(201, PAYMENT, { "Idempotent-Replayed": "true" }),
+    ]);
+    expect(outcome).toEqual({ kind: "payment", payment: PAYMENT, replayed: true });
+    expect(requests).toHaveLength(2);
+  });
+
+  it("retries a decline whose body was cut off, to show the decline whole", async () => {
+    const { outcome, requests } = await run([
+      new Response('{"type":"/docs/errors#card_de', { status: 402 }),
+      problem(402, "card_declined", "Your card was declined.", { declineCode: "generic_decline" }, { "Idempotent-Replayed": "true" }),
+    ]);
+    expect(outcome).toMatchObject({ kind: "declined", declineCode: "generic_decline", replayed: true });
+    expect(requests).toHaveLength(2);
+  });
+
+  it("gives up after the last attempt and says the outcome is unknown", async () => {
+    const { outcome, requests, sleeps } = await run([new TypeError("x"), new TypeError("x"), new TypeError("x")], 3);
+    expect(outcome).toEqual({ kind: "unanswered", reason: "network", message: "We could not reach the server." });
+    expect(requests).toHaveLength(3);
+    expect(sleeps).toEqual([500, 1_000]);
+  });
+
+  it("returns a decline with its code and the failed payment, without retrying", async () => {
+    const declined = { ...PAYMENT, status: "failed", failureCode: "generic_decline" };
+    const { outcome, requests } = await run([
+      problem(402, "card_declined", "Your card was declined.", { declineCode: "generic_decline", payment: declined }),
+    ]);
+    expect(outcome).toEqual({
+      kind: "declined",
+      payment: declined,
+      declineCode: "generic_decline",
+      message: "Your card was declined.",
+      replayed: false,
+    });
+    expect(requests).toHaveLength(1);
+  });
+
+  it.each([
+    [400, "invalid_request"],
+    [401, "unauthorized"],
+    [422, "idempotency_key_reused"],
+    [429, "rate_limited"],
+  ])("does not retry %i: it shows the problem's detail", async (status, code) => {
+    const { outcome, requests } = await run([problem(status, code, `detail of ${code}`)]);
+    expect(outcome).toEqual({ kind: "rejected", status, code, message: `detail of ${code}` });
+    expect(requests).toHaveLength(1);
+  });
+
+  it("describes a 4xx that is not a problem document by its status", async () => {
+    const { outcome } = await run([new Response("nope", { status: 404 })]);
+    expect(outcome).toMatchObject({ kind: "rejected", status: 404, message: "The request failed (HTTP 404)." });
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { MOBILE_VIEWPORT, screenshot, startBrowserForFile } from "./helpers/browser";
+import { appUrl, fillCheckout, outcomeHeading, payButton, payThroughApi, signUp } from "./helpers/checkout";
+import { markRefunded, paymentRowsOf } from "./helpers/database";
+
+const browser = startBrowserForFile();
+
+describe("payment history", () => {
+  it("starts empty, then lists the payments newest first, with badges, refunds and pages", async () => {
+    const page = await browser.newPage();
+    const customer = await signUp(page, "/payments");
+    await page.getByRole("heading", { name: "No payments yet" }).waitFor();
+    await screenshot(page, "history-empty");
+
+    // Ten older payments through the API (€10.01 … €10.10), then three in the checkout.
+    for (let cents = 1_001; cents <= 1_010; cents++) {
+      expect(await payThroughApi(page, { amount: cents, currency: "eur", paymentMethod: "pm_card_visa" })).toBe(201);
+    }
+    const checkout = [
+      { amount: "30.00", card: "declined", heading: "Your card was declined" },
+      { amount: "45.50", card: "needs authentication", heading: "Authentication required" },
+      { amount: "12.00", card: "succeeds", heading: "Payment successful" },
+    ] as const;
+    await page.getByRole("link", { name: "Make a payment" }).click();
+    for (const { amount, card, heading } of checkout) {
+      await fillCheckout(page, { amount, card });
+      await payButton(page).click();
+      await outcomeHeading(page, heading).waitFor();
+      await page.getByRole("button", { name: "New payment" }).click();
+    }
+    const [newest] = await paymentRowsOf(customer.userId);
+    await markRefunded(newest!.id, 500);
+
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Payments", exact: true }).click();
+    await page.waitForURL(appUrl("/payments"));
+    const items = page.getByRole("list", { name: "Your payments" }).getByRole("listitem");
+    await expect(items.allInnerTexts()).resolves.toHaveLength(10);
+    const firstPage = (await items.allInnerTexts()).map((text) => text.split("\n")[0]);
+    expect(firstPage).toEqual([
+      "€12.00", "€45.50", "€30.00", "€10.10", "€10.09", "€10.08", "€10.07", "€10.06", "€10.05", "€10.04",
+    ]);
+    const texts = await items.allInnerTexts();
+    expect(texts[0]).toMatch(/Succeeded[\s\S]*Refunded: €5\.00/);
+    expect(texts[1]).toContain("Authentication required");
+    expect(texts[2]).toMatch(/Failed[\s\S]*Decline code: generic_decline/);
+    await screenshot(page, "history");
+
+    await page.getByRole("link", { name: "Older payments →" }).click();
+    await page.waitForURL(/\/payments\?cursor=/);
+    await expect(items.allInnerTexts()).resolves.toHaveLength(3);
+    expect((await items.allInnerTexts()).map((text) => text.split("\n")[0])).toEqual(["€10.03", "€10.02", "€10.01"]);
+    await expect(page.getByRole("link", { name: "Older payments →" }).count()).resolves.toBe(0);
+    await page.getByRole("link", { name: "← Newest payments" }).click();
+    await page.waitForURL(appUrl("/payments"));
+
+    await page.setViewportSize(MOBILE_VIEWPORT);
+    await expect(page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).resolves.toBe(0);
+    await screenshot(page, "history-mobile");
+  });
+
+  it("answers a cursor it never issued with a way back, not an error page", async () => {
+    const page = await browser.newPage();
+    await signUp(page, "/payments");
+    await page.goto(appUrl("/payments?cursor=not-a-cursor"));
+    await page.getByText("This page link is no longer valid.").waitFor();
+    await page.getByRole("link", { name: "Show the newest payments" }).click();
+    await page.getByRole("heading", { name: "No payments yet" }).waitFor();
+  });
+});
