@@ -45,8 +45,7 @@ const schema = databaseSchema
   })
   .refine(
     // Benchmark-only routes exist solely against the local emulator: never with real Stripe.
-    (env: { BENCH_ROUTES?: string; STRIPE_SECRET_KEY: string; STRIPE_API_BASE?: string }) =>
-      !env.BENCH_ROUTES || (env.STRIPE_SECRET_KEY.startsWith("sk_test_") && env.STRIPE_API_BASE !== undefined),
+    (env: { BENCH_ROUTES?: string } & StripeTarget) => !env.BENCH_ROUTES || usesStripeEmulator(env),
     { path: ["BENCH_ROUTES"], message: "is refused unless STRIPE_SECRET_KEY is sk_test_… and STRIPE_API_BASE is set" },
   )
   .refine(

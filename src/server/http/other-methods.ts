@@ -20,5 +20,6 @@ export function otherMethods(served: readonly ("GET" | "POST")[]) {
     });
   });
   const options = withRoute<AnyParams>(async () => new Response(null, { status: 204, headers: { Allow: allow } }));
-  return { PUT: refuse, PATCH: refuse, DELETE: refuse, OPTIONS: options };
+  // A route exports (destructures) only the ones it does not serve itself.
+  return { GET: refuse, POST: refuse, PUT: refuse, PATCH: refuse, DELETE: refuse, OPTIONS: options };
 }

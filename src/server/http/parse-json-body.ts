@@ -1,6 +1,7 @@
 import "server-only";
 import { type z } from "zod";
 import { ApiError } from "./api-error";
+import { readBodyText } from "./read-body-text";
 
 /** Payment requests are small; anything bigger is refused before it is parsed. */
 export const MAX_JSON_BODY_BYTES = 16 * 1024;
@@ -17,7 +18,7 @@ export async function parseJsonBody<S extends z.ZodType>(request: Request, schem
   if (type !== "application/json" && !type.endsWith("+json")) {
     throw new ApiError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
   }
-  const text = await readLimited(request, MAX_JSON_BODY_BYTES);
+  const text = await readBodyText(request, MAX_JSON_BODY_BYTES);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -38,27 +39,4 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.outp
   const errors = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
   const detail = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; ");
   throw new ApiError("invalid_request", detail, { extensions: { errors } });
-}
-
-async function readLimited(request: Request, limit: number): Promise<string> {
-  if (Number(request.headers.get("content-length") ?? 0) > limit) throw tooLarge(limit);
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function tooLarge(limit: number): ApiError {
-  return new ApiError("payload_too_large", `The body must be at most ${limit} bytes.`);
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { db } from "@/server/db";
 import { ApiError } from "@/server/http/api-error";
+import { isUuid } from "./is-uuid";
 import { paymentView, type PaymentView } from "./payment-view";
 
 export type PaymentPage = { data: PaymentView[]; nextCursor: string | null };
@@ -27,10 +28,16 @@ function encodeCursor(createdAt: Date, id: string): string {
   return Buffer.from(`${createdAt.toISOString()}|${id}`).toString("base64url");
 }
 
+/** Latest instant a cursor may name: PostgreSQL (and Prisma) hold nothing after year 9999. */
+const MAX_CURSOR_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [iso, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
   const createdAt = new Date(iso ?? "");
-  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) {
+  const time = createdAt.getTime();
+  // Only what encodeCursor can have written may reach the query: a forged id of UUID shape
+  // fails the uuid cast and a date outside 1970–9999 fails the driver, both 500s otherwise.
+  if (!isUuid(id) || !(time >= 0 && time <= MAX_CURSOR_TIME)) {
     throw new ApiError("invalid_request", "cursor is not one this API returned.");
   }
   return { createdAt, id };

@@ -12,4 +12,4 @@ export const GET = withRoute<{ id: string }>(async ({ request, params }) => {
   return Response.json(payment, { headers: { "Cache-Control": "no-store" } });
 });
 
-export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods(["GET"]);
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods(["GET"]);

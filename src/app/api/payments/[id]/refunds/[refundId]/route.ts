@@ -14,4 +14,4 @@ export const GET = withRoute<{ id: string; refundId: string }>(async ({ request,
   return Response.json(refund, { headers: { "Cache-Control": "no-store" } });
 });
 
-export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods(["GET"]);
+export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods(["GET"]);

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { runCommand } from "../../scripts/lib/child-processes";
+import { runCommand } from "./child-processes";
 
 const NEXT = path.resolve("node_modules/next/dist/bin/next");
 /** What a production build is made from; a change to any of them makes the build stale. */

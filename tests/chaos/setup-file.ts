@@ -1,0 +1,3 @@
+import { failOnConsoleError } from "../helpers/fail-on-console-error";
+
+failOnConsoleError();
