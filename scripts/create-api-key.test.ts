@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { authenticateApiKey } from "@/server/auth/api-keys";
 import { db } from "@/server/db";
-import { createDevApiKey } from "./lib/dev-api-key";
+import { createApiKeyViaCli } from "./lib/create-api-key-via-cli";
 
 const run = promisify(execFile);
 
@@ -31,10 +31,10 @@ describe("npm run api-key", () => {
     expect(await authenticateApiKey(secret)).toEqual({ id: user.id, email: user.email });
   });
 
-  it("adds keys to an existing user; createDevApiKey rotates the previous dev key", async () => {
+  it("adds keys to an existing user; createApiKeyViaCli rotates the previous dev key", async () => {
     const email = `dev-${crypto.randomUUID()}@example.test`;
-    const first = await createDevApiKey(email, { DATABASE_URL: process.env.DATABASE_URL });
-    const second = await createDevApiKey(email, { DATABASE_URL: process.env.DATABASE_URL });
+    const first = await createApiKeyViaCli(email, { DATABASE_URL: process.env.DATABASE_URL });
+    const second = await createApiKeyViaCli(email, { DATABASE_URL: process.env.DATABASE_URL });
     expect(await authenticateApiKey(first)).toBeNull();
     expect(await authenticateApiKey(second)).toMatchObject({ email });
     expect(await db().apiKey.count({ where: { user: { email } } })).toBe(2);

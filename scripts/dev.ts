@@ -11,7 +11,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { startStripeEmulator, type StripeEmulator } from "../tools/stripe-emulator";
 import { DEMO_EMAIL, DEMO_PASSWORD } from "./lib/demo-user";
-import { createDevApiKey } from "./lib/dev-api-key";
+import { createApiKeyViaCli } from "./lib/create-api-key-via-cli";
 import { runCommand, startGroup, stopGroup } from "./lib/child-processes";
 import { ensureDatabase, freePort, startEmbeddedPostgres, type EmbeddedPostgresServer } from "./lib/embedded-postgres";
 
@@ -41,7 +41,7 @@ async function main() {
   log(`applying migrations`);
   await runCommand(path.join(BIN, "prisma"), ["migrate", "deploy"], { env: childEnv, stdio: ["ignore", "ignore", "inherit"] });
   await runCommand(path.join(BIN, "tsx"), ["--conditions=react-server", "prisma/seed.ts"], { env: childEnv });
-  const devApiKey = await createDevApiKey(DEMO_EMAIL, childEnv);
+  const devApiKey = await createApiKeyViaCli(DEMO_EMAIL, childEnv);
 
   const usesRealStripe = Boolean(process.env.STRIPE_SECRET_KEY && !process.env.STRIPE_API_BASE);
   if (!usesRealStripe) {

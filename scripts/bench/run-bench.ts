@@ -13,9 +13,10 @@ import autocannon from "autocannon";
 import pg from "pg";
 import { startStripeEmulator } from "../../tools/stripe-emulator";
 import { runCommand } from "../lib/child-processes";
-import { ensureDatabase, startEmbeddedPostgres } from "../lib/embedded-postgres";
+import { ensureDatabase, freePort, startEmbeddedPostgres } from "../lib/embedded-postgres";
+import { AppInstance } from "../lib/app-instance";
 import { buildAppIfStale } from "../lib/build-app-if-stale";
-import { createApiKeyFor, startApp } from "../lib/live-app";
+import { createApiKeyViaCli } from "../lib/create-api-key-via-cli";
 import { cleanupUnderLoad } from "./cleanup-under-load";
 import { renderReport, type BenchReport, type LoadResult } from "./render-report";
 
@@ -48,21 +49,29 @@ async function main() {
     cleanups.unshift(() => stats.end());
     await stats.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
 
-    const app = await startApp({
-      distDir: DIST_DIR,
-      env: {
+    const port = await freePort();
+    const app = new AppInstance(
+      "bench",
+      port,
+      {
         DATABASE_URL: databaseUrl,
         AUTH_SECRET: "bench-auth-secret-0123456789-0123456789",
+        AUTH_URL: `http://127.0.0.1:${port}`,
+        AUTH_TRUST_HOST: "true",
         STRIPE_SECRET_KEY: "sk_test_bench",
         STRIPE_WEBHOOK_SECRET: "whsec_bench",
         STRIPE_API_BASE: emulator.url,
         RATE_LIMIT_PAYMENTS_PER_MINUTE: "100000000",
         BENCH_ROUTES: "enabled",
         LOG_LEVEL: "warn",
+        NEXT_TELEMETRY_DISABLED: "1",
       },
-    });
+      path.join(tmp, "app.log"),
+      DIST_DIR,
+    );
+    await app.start();
     cleanups.unshift(() => app.stop());
-    const apiKey = await createApiKeyFor("bench@example.com", databaseUrl);
+    const apiKey = await createApiKeyViaCli("bench@example.com", { DATABASE_URL: databaseUrl }, "bench");
     const auth = { authorization: `Bearer ${apiKey}` };
     const json = { ...auth, "content-type": "application/json" };
 

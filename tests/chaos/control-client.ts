@@ -1,4 +1,4 @@
-import type { InstanceStatus } from "./app-instance";
+import type { InstanceStatus } from "../../scripts/lib/app-instance";
 import { chaosContext } from "./chaos-context";
 
 export type InstanceName = "a" | "b";

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { AppInstance } from "./app-instance";
+import type { AppInstance } from "../../scripts/lib/app-instance";
 
 export type ControlTargets = {
   instances: Record<string, AppInstance>;

@@ -9,10 +9,13 @@ import { ensureDatabase, freePort, startEmbeddedPostgres } from "../../scripts/l
 import { startStripeEmulator } from "../../tools/stripe-emulator";
 import { migrate } from "../global-setup";
 import { buildAppIfStale } from "../../scripts/lib/build-app-if-stale";
-import { AppInstance, CHAOS_DIST_DIR } from "./app-instance";
+import { AppInstance } from "../../scripts/lib/app-instance";
 import type { ChaosContext } from "./chaos-context";
 import { startControlServer } from "./control-server";
 import { formatSummary } from "./summary";
+
+/** The chaos run's own production build, beside (never over) the developer's `.next`. */
+const CHAOS_DIST_DIR = ".next-chaos";
 
 const run = promisify(execFile);
 
@@ -110,7 +113,7 @@ export default async function setup(project: TestProject) {
     };
     for (const [name, port] of Object.entries(ports)) {
       const url = `http://127.0.0.1:${port}`;
-      instances.push(new AppInstance(name, port, { ...env, AUTH_URL: url }, path.join(workDir, `instance-${name}.log`)));
+      instances.push(new AppInstance(name, port, { ...env, AUTH_URL: url }, path.join(workDir, `instance-${name}.log`), CHAOS_DIST_DIR));
     }
     stops.push(() => Promise.all(instances.map((instance) => instance.stop())));
     await Promise.all(instances.map((instance) => instance.start()));

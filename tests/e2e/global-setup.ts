@@ -1,15 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { ChildProcess } from "node:child_process";
 import type { TestProject } from "vitest/node";
-import { startGroup, stopGroup } from "../../scripts/lib/child-processes";
+import { AppInstance } from "../../scripts/lib/app-instance";
+import { buildAppIfStale } from "../../scripts/lib/build-app-if-stale";
 import { ensureDatabase, freePort, startEmbeddedPostgres } from "../../scripts/lib/embedded-postgres";
 import { startStripeEmulator } from "../../tools/stripe-emulator";
 import { migrate } from "../global-setup";
-import { buildAppIfStale } from "../../scripts/lib/build-app-if-stale";
 import { ARTIFACTS_DIR } from "./helpers/artifacts";
 import { SERVER_LOG } from "./helpers/server-log";
 
@@ -21,10 +20,8 @@ declare module "vitest" {
   }
 }
 
-const NEXT_BIN = path.resolve("node_modules/next/dist/bin/next");
 /** The e2e build's own directory (next.config.ts reads NEXT_DIST_DIR): `.next` stays the developer's. */
 const DIST_DIR = ".next-e2e";
-const HEALTH_TIMEOUT_MS = 60_000;
 
 /**
  * The whole stack, once per run: a production build of the app (made again only when the
@@ -58,19 +55,27 @@ export default async function setup(project: TestProject) {
     const emulator = await startStripeEmulator({ port: 0, webhookUrl: `${appUrl}/api/webhooks/stripe`, webhookSecret });
     stops.push(() => emulator.close());
 
-    const server = startServer(port, {
-      DATABASE_URL: databaseUrl,
-      AUTH_SECRET: randomBytes(32).toString("base64url"),
-      AUTH_URL: appUrl,
-      AUTH_TRUST_HOST: "true",
-      STRIPE_SECRET_KEY: "sk_test_e2e",
-      STRIPE_WEBHOOK_SECRET: webhookSecret,
-      STRIPE_API_BASE: emulator.url,
-    });
-    stops.push(() => stopGroup(server));
-    // If this process dies before its teardown, the server (its own process group) must not outlive it.
-    process.once("exit", () => server.pid !== undefined && server.exitCode === null && killGroup(server.pid));
-    await waitForHealth(appUrl, server);
+    writeFileSync(SERVER_LOG, "");
+    const server = new AppInstance(
+      "e2e",
+      port,
+      {
+        DATABASE_URL: databaseUrl,
+        AUTH_SECRET: randomBytes(32).toString("base64url"),
+        AUTH_URL: appUrl,
+        AUTH_TRUST_HOST: "true",
+        STRIPE_SECRET_KEY: "sk_test_e2e",
+        STRIPE_WEBHOOK_SECRET: webhookSecret,
+        STRIPE_API_BASE: emulator.url,
+        NEXT_TELEMETRY_DISABLED: "1",
+      },
+      SERVER_LOG,
+      DIST_DIR,
+    );
+    // If this process dies before its teardown, the server must not outlive it.
+    process.once("exit", () => server.killNow());
+    stops.push(() => server.stop());
+    await server.start();
     log(`app at ${appUrl}, Stripe emulator at ${emulator.url}; server log in ${path.relative(process.cwd(), SERVER_LOG)}`);
 
     project.provide("e2eAppUrl", appUrl);
@@ -81,52 +86,6 @@ export default async function setup(project: TestProject) {
     throw error;
   }
   return teardown;
-}
-
-function startServer(port: number, appEnv: Record<string, string>): ChildProcess {
-  const logFile = openSync(SERVER_LOG, "w");
-  try {
-    return startGroup(process.execPath, [NEXT_BIN, "start", "--hostname", "127.0.0.1", "--port", String(port)], {
-      env: childEnv({ ...appEnv, NODE_ENV: "production", NEXT_DIST_DIR: DIST_DIR }),
-      stdio: ["ignore", logFile, logFile],
-    });
-  } finally {
-    closeSync(logFile); // the child has its own copy of the descriptor
-  }
-}
-
-/** Bounded: the server answers /api/health within HEALTH_TIMEOUT_MS or the run fails with its log. */
-async function waitForHealth(appUrl: string, server: ChildProcess): Promise<void> {
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null || server.signalCode !== null) break;
-    const healthy = await fetch(`${appUrl}/api/health`, { signal: AbortSignal.timeout(2_000) }).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (healthy) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  const tail = readFileSync(SERVER_LOG, "utf8").split("\n").slice(-30).join("\n");
-  throw new Error(`next start did not become healthy at ${appUrl}/api/health:\n${tail}`);
-}
-
-/**
- * The environment of `next start`: this one's, without what Vitest set for itself
- * (NODE_ENV=test would make Next.js run in an unsupported mode), plus `extra`.
- */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", PRISMA_HIDE_UPDATE_MESSAGE: "1", CHECKPOINT_DISABLE: "1" };
-  for (const name of Object.keys(env)) if (name.startsWith("VITEST") || name === "TEST") delete env[name];
-  return { ...env, ...extra };
-}
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
 }
 
 function log(message: string) {

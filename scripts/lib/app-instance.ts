@@ -2,10 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import path from "node:path";
 
-/** The chaos run's own production build, beside (never over) the developer's `.next`. */
-export const CHAOS_DIST_DIR = ".next-chaos";
 const NEXT = path.resolve("node_modules/next/dist/bin/next");
-const HEALTH_TIMEOUT_MS = 30_000;
+const HEALTH_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
 /** Only these are inherited, so a developer's shell (DATABASE_URL, LOG_LEVEL…) cannot leak in. */
 const INHERITED = ["PATH", "HOME", "TMPDIR", "TZ", "LANG"];
@@ -22,8 +20,9 @@ export type InstanceStatus = {
 };
 
 /**
- * One production app server (`next start` from the chaos build) on a fixed 127.0.0.1 port.
- * The process started is the server itself, so kill() is a real crash of the code under test.
+ * One production app server (`next start` from the build in `distDir`) on a fixed 127.0.0.1
+ * port, for the test harnesses and the benchmark. The process started is the server itself,
+ * so kill() is a real crash of the code under test.
  */
 export class AppInstance {
   private child: ChildProcess | null = null;
@@ -35,6 +34,7 @@ export class AppInstance {
     readonly port: number,
     private readonly env: Record<string, string>,
     private readonly logFile: string,
+    private readonly distDir: string,
   ) {}
 
   get url(): string {
@@ -48,7 +48,7 @@ export class AppInstance {
     for (const name of INHERITED) if (process.env[name]) inherited[name] = process.env[name];
     const log = openSync(this.logFile, "a");
     const child = spawn(process.execPath, [NEXT, "start", "--hostname", "127.0.0.1", "--port", String(this.port)], {
-      env: { ...inherited, ...this.env, ...extraEnv, NODE_ENV: "production", NEXT_DIST_DIR: CHAOS_DIST_DIR },
+      env: { ...inherited, ...this.env, ...extraEnv, NODE_ENV: "production", NEXT_DIST_DIR: this.distDir },
       stdio: ["ignore", log, log],
     });
     closeSync(log); // the child holds its own descriptor
