@@ -9,7 +9,11 @@ export type LoadResult = {
   errors: number;
 };
 
-type Statements = { perRequest: number; statements: { calls: number; query: string }[] };
+type Statements = {
+  perRequest: number;
+  engine: number;
+  statements: { calls: number; query: string; part: "authentication" | "engine" }[];
+};
 
 export type BenchReport = {
   date: string;
@@ -47,8 +51,9 @@ export function renderReport(r: BenchReport): string {
     row(["---", "---", "---"]),
     row(["replay throughput ≥ 0.8× a bare authenticated indexed read", ratio(r.replay.requestsPerSecond, r.bare.requestsPerSecond), replayRatio >= 0.8 ? "yes" : "**no**"]),
     row(["new payments ≥ 5× the naive design at 100 clients", ratio(at100?.ours.requestsPerSecond ?? 0, at100?.naive.requestsPerSecond ?? 0), newRatio >= 5 ? "yes" : "**no**"]),
-    row(["DB round trips per replay (engine: 1)", `${r.roundTrips.replay.perRequest} incl. authentication`, ""]),
-    row(["DB round trips per new payment (engine: ≤ 3)", `${r.roundTrips.newPayment.perRequest} incl. authentication`, ""]),
+    row(["DB round trips per replay: 1 (engine)", `${r.roundTrips.replay.engine} (+ ${round2(r.roundTrips.replay.perRequest - r.roundTrips.replay.engine)} authentication)`, r.roundTrips.replay.engine <= 1 ? "yes" : "**no**"]),
+    row(["DB round trips per new payment: ≤ 3 (engine)", `${r.roundTrips.newPayment.engine} (+ ${round2(r.roundTrips.newPayment.perRequest - r.roundTrips.newPayment.engine)} authentication)`, r.roundTrips.newPayment.engine <= 3 ? "yes" : "**no**"]),
+    ...(newRatio >= 5 || !at100 ? [] : missedNewKeyGoal(r, at100)),
     "",
     "## Replay vs a bare authenticated read (50 clients)",
     "",
@@ -91,9 +96,9 @@ export function renderReport(r: BenchReport): string {
     ...(["newPayment", "replay"] as const).flatMap((kind) => [
       `**${kind === "newPayment" ? "New payment" : "Replay"}: ${r.roundTrips[kind].perRequest} per request**`,
       "",
-      row(["per request", "statement"]),
-      row(["---", "---"]),
-      ...r.roundTrips[kind].statements.map((s) => row([s.calls.toFixed(2), `\`${s.query.replaceAll("|", "\\|")}\``])),
+      row(["per request", "part", "statement"]),
+      row(["---", "---", "---"]),
+      ...r.roundTrips[kind].statements.map((s) => row([s.calls.toFixed(2), s.part, `\`${s.query.replaceAll("|", "\\|")}\``])),
       "",
     ]),
     "## Same-key storm",
@@ -119,6 +124,27 @@ export function renderReport(r: BenchReport): string {
     `This run took ${r.totalSeconds} s. Raw numbers: [benchmarks.json](benchmarks.json).`,
     "",
   ].join("\n");
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+/** Why the ≥ 5× goal was missed in this run, from this run's own numbers. */
+function missedNewKeyGoal(r: BenchReport, at100: BenchReport["newKeys"][number]): string[] {
+  const naiveCeiling = Math.round(10 / (r.stripeLatencyMs / 1000));
+  return [
+    "",
+    `**Why the 5× goal is missed here.** The naive design is capped by its pool, not by the machine:`,
+    `10 connections ÷ (${r.stripeLatencyMs} ms of Stripe + its queries) ≈ ${naiveCeiling} req/s at most, and it measured`,
+    `${at100.naive.requestsPerSecond} req/s at every client count from 50 up. Ours holds no connection during the Stripe call,`,
+    `so it is capped by CPU instead: on these ${r.machine.split(" ")[0]} cores the app, PostgreSQL, the emulator and the load generator`,
+    `share the processors, and even a replay (authentication + one statement) tops out at ${r.replay.requestsPerSecond} req/s;`,
+    `a new payment also runs the Stripe SDK and the emulator, so ours reached ${at100.ours.requestsPerSecond} req/s`,
+    `(${(at100.ours.requestsPerSecond / at100.limit).toFixed(2)}× the latency limit). What closes the gap: more cores for the app, or the emulator and`,
+    "load generator on another machine (ours scales, the naive design stays at its pool ÷ latency), and realistic Stripe",
+    "latency (300–500 ms) cuts the naive ceiling to 20–33 req/s while ours stays CPU-bound.",
+  ];
 }
 
 function cleanupSection(c: CleanupUnderLoad | null): string[] {

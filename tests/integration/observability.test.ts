@@ -43,6 +43,10 @@ describe("structured logs", () => {
     expect(requests[0]).toMatchObject({ requestId: first.headers.get("x-request-id"), method: "POST", path: "/api/payments" });
     expect(requests[1]).toMatchObject({ requestId: replay.headers.get("x-request-id") });
     expect(typeof requests[0]!.durationMs).toBe("number");
+    // The Stripe call of the first request, findable in Stripe's dashboard by its request id.
+    expect(requests[0]).toMatchObject({ stripeOperation: "payment_intents.create", stripeRequestId: expect.stringMatching(/^req_/) });
+    expect(typeof requests[0]!.stripeMs).toBe("number");
+    expect(requests[1]!.stripeRequestId).toBeUndefined(); // a replay calls nothing
 
     const everything = JSON.stringify(lines);
     const secret = alice.headers.Authorization!.replace("Bearer ", "");
@@ -85,5 +89,6 @@ describe("GET /api/metrics", () => {
     expect(text).toMatch(/payments_idempotency_outcomes_total\{outcome="created"\} [1-9]/);
     expect(text).toMatch(/payments_idempotency_outcomes_total\{outcome="replayed"\} [1-9]/);
     expect(text).toMatch(/payments_http_request_duration_seconds_bucket\{le="0.1",method="POST",route="\/api\/payments"\} \d+/);
+    expect(text).toMatch(/payments_stripe_request_duration_seconds_count\{operation="payment_intents.create",result="ok"\} [1-9]/);
   });
 });

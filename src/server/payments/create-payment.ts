@@ -4,12 +4,13 @@ import { Prisma } from "@prisma/client";
 import Stripe from "stripe";
 import type { CreatePaymentInput } from "@/lib/schemas/payment";
 import { problem } from "@/server/http/problem";
-import { withIdempotency, type FinalOutcome, type IdempotencyOutcome, type KeyedResponse } from "@/server/idempotency/with-idempotency";
+import { withIdempotency, type FinalOutcome, type KeyedResponse } from "@/server/idempotency/with-idempotency";
 import { enforceRateLimit } from "@/server/rate-limit";
 import { stripe } from "@/server/stripe";
 import { paymentStatus } from "./payment-status";
 import { paymentView } from "./payment-view";
 import { providerError } from "./provider-error";
+import { timedStripeCall, type Annotate } from "./timed-stripe-call";
 import { proposedStatusIsAhead } from "./status-rank";
 
 export const PAYMENTS_PATH = "/api/payments";
@@ -17,7 +18,8 @@ export const PAYMENTS_PATH = "/api/payments";
 type Options = {
   requestId: string;
   waitSeconds?: number;
-  onOutcome?: (outcome: IdempotencyOutcome) => void;
+  /** Adds fields to the request's log line: the idempotency outcome, the Stripe call. */
+  annotate?: Annotate;
 };
 
 /**
@@ -37,19 +39,22 @@ export async function createPayment(
       if (!recovered) await enforceRateLimit(userId, "payments.create");
       const paymentId = keyId; // see the Payment model: known before Stripe, same on re-drive
       try {
-        const intent = await stripe().paymentIntents.create(
-          {
-            amount: input.amount,
-            currency: input.currency,
-            payment_method: input.paymentMethod,
-            confirm: true,
-            automatic_payment_methods: { enabled: true, allow_redirects: "never" },
-            ...(input.description ? { description: input.description } : {}),
-            metadata: { payment_id: paymentId, idempotency_key_id: keyId, user_id: userId },
-          },
-          // Derived from our row, never the client's key: unique per user and request, and
-          // the same on a re-drive, so Stripe replays instead of creating a second intent.
-          { idempotencyKey: `payment-intent/${keyId}` },
+        const params: Stripe.PaymentIntentCreateParams = {
+          amount: input.amount,
+          currency: input.currency,
+          payment_method: input.paymentMethod,
+          confirm: true,
+          automatic_payment_methods: { enabled: true, allow_redirects: "never" },
+          ...(input.description ? { description: input.description } : {}),
+          metadata: { payment_id: paymentId, idempotency_key_id: keyId, user_id: userId },
+        };
+        // Derived from our row, never the client's key: unique per user and request, and
+        // the same on a re-drive, so Stripe replays instead of creating a second intent.
+        const idempotencyKey = `payment-intent/${keyId}`;
+        const intent = await timedStripeCall(
+          "payment_intents.create",
+          () => stripe().paymentIntents.create(params, { idempotencyKey }),
+          options.annotate,
         );
         return recordOutcome(paymentId, userId, input, intent, options.requestId);
       } catch (error) {
@@ -59,7 +64,7 @@ export async function createPayment(
         throw providerError(error);
       }
     },
-    { waitSeconds: options.waitSeconds, onOutcome: options.onOutcome },
+    { waitSeconds: options.waitSeconds, onOutcome: (idempotency) => options.annotate?.({ idempotency }) },
   );
 }
 

@@ -4,16 +4,18 @@ import Stripe from "stripe";
 import type { CreateRefundInput } from "@/lib/schemas/refund";
 import { db } from "@/server/db";
 import { ApiError } from "@/server/http/api-error";
-import { withIdempotency, type FinalOutcome, type IdempotencyOutcome, type KeyedResponse } from "@/server/idempotency/with-idempotency";
+import { withIdempotency, type FinalOutcome, type KeyedResponse } from "@/server/idempotency/with-idempotency";
 import { stripe } from "@/server/stripe";
 import { isUuid } from "./is-uuid";
 import { providerError } from "./provider-error";
+import { timedStripeCall, type Annotate } from "./timed-stripe-call";
 import { refundView } from "./refund-view";
 import { proposedStatusIsAhead } from "./status-rank";
 
 type Options = {
   waitSeconds?: number;
-  onOutcome?: (outcome: IdempotencyOutcome) => void;
+  /** Adds fields to the request's log line: the idempotency outcome, the Stripe call. */
+  annotate?: Annotate;
 };
 
 type RefundablePayment = Pick<Payment, "id" | "status" | "amount" | "currency" | "amountRefunded" | "stripePaymentIntentId">;
@@ -53,25 +55,27 @@ export async function createRefund(
 
       const refundId = keyId; // as for payments: known before Stripe, the same on a re-drive
       try {
-        const refund = await stripe().refunds.create(
-          {
-            payment_intent: payment.stripePaymentIntentId,
-            // Omitted stays omitted: Stripe refunds what is left. Computing it here would change
-            // the parameters on a re-drive, which Stripe refuses for the same idempotency key.
-            ...(input.amount !== undefined ? { amount: input.amount } : {}),
-            ...(input.reason ? { reason: input.reason } : {}),
-            metadata: { refund_id: refundId, payment_id: payment.id, user_id: userId, idempotency_key_id: keyId },
-            // The charge carries Stripe's running total of refunds: see recordRefund.
-            expand: ["charge"],
-          },
-          { idempotencyKey: `refund/${keyId}` },
+        const params: Stripe.RefundCreateParams = {
+          payment_intent: payment.stripePaymentIntentId,
+          // Omitted stays omitted: Stripe refunds what is left. Computing it here would change
+          // the parameters on a re-drive, which Stripe refuses for the same idempotency key.
+          ...(input.amount !== undefined ? { amount: input.amount } : {}),
+          ...(input.reason ? { reason: input.reason } : {}),
+          metadata: { refund_id: refundId, payment_id: payment.id, user_id: userId, idempotency_key_id: keyId },
+          // The charge carries Stripe's running total of refunds: see recordRefund.
+          expand: ["charge"],
+        };
+        const refund = await timedStripeCall(
+          "refunds.create",
+          () => stripe().refunds.create(params, { idempotencyKey: `refund/${keyId}` }),
+          options.annotate,
         );
         return recordRefund(refundId, userId, payment, refund);
       } catch (error) {
         throw refundError(error);
       }
     },
-    { waitSeconds: options.waitSeconds, onOutcome: options.onOutcome },
+    { waitSeconds: options.waitSeconds, onOutcome: (idempotency) => options.annotate?.({ idempotency }) },
   );
 }
 

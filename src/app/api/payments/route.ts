@@ -21,7 +21,7 @@ export const POST = withRoute(async ({ request, requestId, annotate }) => {
   const result = await createPayment(user.id, key, input, {
     requestId,
     waitSeconds: parsePreferWait(request.headers),
-    onOutcome: (idempotency) => annotate({ idempotency }),
+    annotate,
   });
   return keyedResponse(result, (payment) => paymentLocation(payment.id));
 });

@@ -20,7 +20,7 @@ export const POST = withRoute<{ id: string }>(async ({ request, params, annotate
   const input = await parseJsonBody(request, createRefundSchema);
   const result = await createRefund(user.id, params.id, key, input, {
     waitSeconds: parsePreferWait(request.headers),
-    onOutcome: (idempotency) => annotate({ idempotency }),
+    annotate,
   });
   return keyedResponse(result, (refund) => refundLocation(params.id, refund.id));
 });
