@@ -1,5 +1,5 @@
-import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { alias } from "./vitest.shared";
 
 /**
  * `npm run test:chaos`: the chaos scenarios and the bad-input corpus against two live
@@ -7,12 +7,7 @@ import { defineConfig } from "vitest/config";
  * share those instances, the database and the emulator's faults.
  */
 export default defineConfig({
-  resolve: {
-    alias: {
-      "@": path.resolve(import.meta.dirname, "src"),
-      "server-only": path.resolve(import.meta.dirname, "tests/helpers/empty-module.ts"),
-    },
-  },
+  resolve: { alias },
   test: {
     include: ["tests/chaos/**/*.test.ts", "tests/corpus/**/*.test.ts"],
     globalSetup: ["tests/chaos/global-setup.ts"],

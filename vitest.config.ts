@@ -1,13 +1,8 @@
-import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { alias } from "./vitest.shared";
 
 export default defineConfig({
-  resolve: {
-    alias: {
-      "@": path.resolve(import.meta.dirname, "src"),
-      "server-only": path.resolve(import.meta.dirname, "tests/helpers/empty-module.ts"),
-    },
-  },
+  resolve: { alias },
   test: {
     include: ["src/**/*.test.ts", "tests/integration/**/*.test.ts", "tools/**/*.test.ts", "scripts/**/*.test.ts"],
     globalSetup: ["tests/global-setup.ts"],

@@ -1,5 +1,5 @@
-import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { alias } from "./vitest.shared";
 
 /**
  * `npm run test:e2e`: browser tests against a production build (tests/e2e/global-setup.ts
@@ -7,9 +7,7 @@ import { defineConfig } from "vitest/config";
  * server and the emulator's fault settings, so they run one after another.
  */
 export default defineConfig({
-  resolve: {
-    alias: { "@": path.resolve(import.meta.dirname, "src") },
-  },
+  resolve: { alias },
   test: {
     include: ["tests/e2e/**/*.test.ts"],
     globalSetup: ["tests/e2e/global-setup.ts"],

@@ -3,6 +3,7 @@
 import { signIn } from "next-auth/react";
 import { useActionState } from "react";
 import { FormAlert } from "@/components/form-alert";
+import { SubmitButton } from "@/components/submit-button";
 import { TextField } from "@/components/text-field";
 import { signInSchema } from "@/lib/schemas/sign-in";
 import { signInErrorMessage } from "./sign-in-error-message";
@@ -50,13 +51,9 @@ export function SignInForm({ callbackUrl, initialError, githubEnabled }: Props) 
           defaultValue={state.email}
         />
         <TextField label="Password" name="password" type="password" autoComplete="current-password" required />
-        <button
-          type="submit"
-          disabled={busy}
-          className="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
-        >
-          {busy ? "Signing in…" : "Sign in"}
-        </button>
+        <SubmitButton busy={busy} busyLabel="Signing in…">
+          Sign in
+        </SubmitButton>
       </form>
       {githubEnabled && (
         <button

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { signIn } from "next-auth/react";
 import { useActionState } from "react";
 import { FormAlert } from "@/components/form-alert";
+import { SubmitButton } from "@/components/submit-button";
 import { TextField } from "@/components/text-field";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, signUpSchema } from "@/lib/schemas/sign-up";
 
@@ -102,13 +103,9 @@ export function SignUpForm({ callbackUrl }: { callbackUrl: string }) {
         hint={`At least ${PASSWORD_MIN_LENGTH} characters (at most ${PASSWORD_MAX_LENGTH}). A few unrelated words work well.`}
         error={state.fields.password}
       />
-      <button
-        type="submit"
-        disabled={busy}
-        className="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
-      >
-        {busy ? "Creating your account…" : "Create account"}
-      </button>
+      <SubmitButton busy={busy} busyLabel="Creating your account…">
+        Create account
+      </SubmitButton>
     </form>
   );
 }

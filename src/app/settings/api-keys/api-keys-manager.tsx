@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useActionState, useState, useTransition } from "react";
 import { FormAlert } from "@/components/form-alert";
+import { SubmitButton } from "@/components/submit-button";
 import { TextField } from "@/components/text-field";
 import { createApiKeySchema } from "@/lib/schemas/api-key";
 
@@ -67,13 +68,9 @@ export function ApiKeysManager({ keys }: { keys: ApiKeyRow[] }) {
             error={createState.nameError}
             className="grow"
           />
-          <button
-            type="submit"
-            disabled={creating}
-            className="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 disabled:opacity-60 sm:mt-6"
-          >
-            {creating ? "Creating…" : "Create key"}
-          </button>
+          <SubmitButton busy={creating} busyLabel="Creating…" className="sm:mt-6">
+            Create key
+          </SubmitButton>
         </form>
         <FormAlert message={createState.error} />
         {shown && <NewKeyPanel created={shown} onDismiss={() => setDismissed(shown.secret)} />}
