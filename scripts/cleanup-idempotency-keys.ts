@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { db } from "@/server/db";
 import { cleanupExpiredKeys } from "@/server/ops/cleanup-expired-keys";
+import { integerFlag } from "./lib/integer-flag";
 
 const USAGE = `Usage: npm run cleanup -- [--batch-size N] [--max-batches N] [--dry-run]
 
@@ -26,8 +27,8 @@ async function main() {
     console.log(USAGE);
     return;
   }
-  const batchSize = positiveInteger(values["batch-size"], "--batch-size");
-  const maxBatches = values["max-batches"] === undefined ? undefined : positiveInteger(values["max-batches"], "--max-batches");
+  const batchSize = integerFlag(values["batch-size"], "--batch-size", 1);
+  const maxBatches = values["max-batches"] === undefined ? undefined : integerFlag(values["max-batches"], "--max-batches", 1);
   if (!process.env.DATABASE_URL && existsSync(".env")) process.loadEnvFile(".env");
 
   const summary = await cleanupExpiredKeys({
@@ -38,12 +39,6 @@ async function main() {
   });
   const verb = summary.dryRun ? `dry run: would delete ${summary.remaining}` : `deleted ${summary.deleted}`;
   console.log(`${verb}; expired keys remaining: ${summary.remaining}; batches: ${summary.batches}; duration: ${summary.durationMs} ms`);
-}
-
-function positiveInteger(value: string, flag: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new Error(`${flag} must be a positive integer, got "${value}"`);
-  return number;
 }
 
 main()

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { db } from "@/server/db";
 import { reconcileStuckKeys } from "@/server/ops/reconcile-stuck-keys";
+import { integerFlag } from "./lib/integer-flag";
 
 const USAGE = `Usage: npm run reconcile -- [--older-than-seconds N] [--limit N]
 
@@ -29,17 +30,11 @@ async function main() {
   if (existsSync(".env")) process.loadEnvFile(".env");
   const olderThan = values["older-than-seconds"];
   const counts = await reconcileStuckKeys({
-    olderThanSeconds: olderThan === undefined ? undefined : nonNegative(olderThan, "--older-than-seconds"),
-    limit: nonNegative(values.limit, "--limit"),
+    olderThanSeconds: olderThan === undefined ? undefined : integerFlag(olderThan, "--older-than-seconds", 0),
+    limit: integerFlag(values.limit, "--limit", 0),
     onKey: (r) => console.log(`${r.keyId}: ${r.outcome}${r.paymentIntentId ? ` (${r.paymentIntentId})` : ""}`),
   });
   console.log(`recovered ${counts.recovered}, released ${counts.released}, skipped ${counts.skipped}`);
-}
-
-function nonNegative(value: string, flag: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0) throw new Error(`${flag} must be a non-negative integer, got "${value}"`);
-  return number;
 }
 
 main()
