@@ -50,6 +50,7 @@ async function main() {
     childEnv.STRIPE_API_BASE = await startEmulator(`http://127.0.0.1:${port}/api/webhooks/stripe`, childEnv.STRIPE_WEBHOOK_SECRET);
   }
 
+  Object.assign(childEnv, await ownBuildDirIfTaken());
   const hostname = process.env.DEV_HOST ?? "127.0.0.1";
   const nextArgs = ["dev", "--port", String(port), "--hostname", hostname];
   const next = startGroup(process.execPath, [path.resolve("node_modules/next/dist/bin/next"), ...nextArgs], {
@@ -81,6 +82,28 @@ async function startEmulator(webhookUrl: string, webhookSecret: string): Promise
   const emulator: StripeEmulator = await startStripeEmulator({ port: emulatorPort, webhookUrl, webhookSecret });
   stoppers.push(() => emulator.close());
   return emulator.url;
+}
+
+/**
+ * Next.js runs one `next dev` per build directory (it locks `.next/dev`). When another
+ * `npm run dev` of this checkout holds it, this one builds into `.next-dev-<port>`, with a
+ * tsconfig of its own (`tsconfig.dev-<port>.json`, gitignored) for Next.js to add that
+ * directory's types to.
+ */
+async function ownBuildDirIfTaken(): Promise<Record<string, string>> {
+  const lock = path.resolve(".next/dev/lock");
+  if (!existsSync(lock)) return {};
+  try {
+    const { pid } = JSON.parse(readFileSync(lock, "utf8")) as { pid: number };
+    process.kill(pid, 0);
+  } catch {
+    return {}; // a stale lock: Next.js takes it over
+  }
+  const distDir = `.next-dev-${port}`;
+  const tsconfig = `tsconfig.dev-${port}.json`;
+  if (!existsSync(tsconfig)) await writeFile(tsconfig, `${JSON.stringify({ extends: "./tsconfig.json" }, null, 2)}\n`);
+  log(`another dev server uses .next; this one builds into ${distDir}`);
+  return { NEXT_DIST_DIR: distDir, NEXT_TSCONFIG_PATH: tsconfig };
 }
 
 /** Dev-only secrets generated once and kept in .data/, so sessions survive restarts. */
