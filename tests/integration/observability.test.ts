@@ -9,7 +9,7 @@ import { startStripeEmulatorForFile } from "../helpers/stripe-emulator";
 const METRICS_TOKEN = "metrics-token-for-tests-0123456789";
 process.env.METRICS_TOKEN = METRICS_TOKEN;
 process.env.LOG_LEVEL = "info";
-startStripeEmulatorForFile();
+const stripe = startStripeEmulatorForFile();
 
 // The real logger configuration (level, redaction), writing into memory instead of stdout.
 const lines: Record<string, unknown>[] = [];
@@ -53,6 +53,18 @@ describe("structured logs", () => {
     expect(everything).not.toContain(secret);
     expect(everything).not.toContain("pm_card_visa");
     expect(everything).not.toContain("log me not");
+  });
+
+  it("logs a transient Stripe failure as released, and its retry as recovered", async () => {
+    const alice = await customer();
+    stripe.emulator.setFaults({ failNext: 1 });
+    expect((await pay(alice, { key: "observability-released" })).status).toBe(503);
+    expect((await pay(alice, { key: "observability-released" })).status).toBe(201);
+    const requests = lines.filter((l) => l.msg === "request" && l.userId === alice.id);
+    expect(requests.map((l) => [l.status, l.idempotency])).toEqual([
+      [503, "released"],
+      [201, "recovered"],
+    ]);
   });
 
   it("redacts secrets that reach a log call anyway", async () => {

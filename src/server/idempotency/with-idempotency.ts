@@ -85,7 +85,7 @@ export async function withIdempotency(
 
     const owned = await acquire(row, scope, timings, lockToken);
     if (owned) {
-      const result = await runOwned(owned.keyId, lockToken, owned.recovered, operation);
+      const result = await runOwned(owned.keyId, lockToken, owned.recovered, operation, report);
       if (result) {
         report(result.outcome);
         return result;
@@ -157,6 +157,7 @@ async function runOwned(
   lockToken: string,
   recovered: boolean,
   operation: (ctx: OperationContext) => Promise<FinalOutcome>,
+  report: (outcome: IdempotencyOutcome) => void,
 ): Promise<KeyedResponse | null> {
   // Chaos suite only (CHAOS_CRASH_AT, refused in production): die holding the lock before
   // Stripe is called, right after it answered, and just before completing, to prove that
@@ -171,6 +172,7 @@ async function runOwned(
     // the row for a safe re-drive; a recovered row is kept because an earlier attempt may
     // already have reached Stripe with this row's key.
     const refusedUpFront = error instanceof ApiError && error.status < 500 && !recovered;
+    if (!refusedUpFront) report("released");
     await (refusedUpFront ? forgetKey(keyId, lockToken) : releaseKey(keyId, lockToken)).catch(() => {
       // If PostgreSQL is gone the lock simply expires after the lock timeout.
     });
