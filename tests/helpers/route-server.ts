@@ -46,7 +46,7 @@ async function serve(
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
     const headers = new Headers();
     for (const [name, value] of Object.entries(incoming.headers)) {
-      if (typeof value === "string") headers.set(name, value);
+      for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, one);
     }
     const hasBody = incoming.method !== "GET" && incoming.method !== "HEAD";
     const request = new Request(url, { method: incoming.method, headers, body: hasBody ? Buffer.concat(chunks) : undefined });

@@ -1,8 +1,7 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import Stripe from "stripe";
 import { POST as webhookRoute } from "@/app/api/webhooks/stripe/route";
 import { env } from "@/env";
+import { startRouteServer } from "./route-server";
 
 const WEBHOOK_URL = "http://localhost/api/webhooks/stripe";
 
@@ -45,44 +44,12 @@ export type WebhookReceiver = {
  */
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const deliveries: Delivery[] = [];
-  const server = createServer((incoming, outgoing) => {
-    forward(incoming, outgoing, deliveries).catch((error: unknown) => {
-      outgoing.statusCode = 502;
-      outgoing.end(String(error));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/api/webhooks/stripe`,
-    deliveries,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+  const recordingRoute = async (request: Request, context: { params: Promise<Record<string, never>> }) => {
+    const event = JSON.parse(await request.clone().text()) as { id: string; type: string };
+    const response = await webhookRoute(request, context);
+    deliveries.push({ eventId: event.id, type: event.type, status: response.status, body: await response.clone().json() });
+    return response;
   };
-}
-
-async function forward(incoming: IncomingMessage, outgoing: ServerResponse, deliveries: Delivery[]): Promise<void> {
-  if (incoming.method !== "POST") {
-    outgoing.writeHead(405).end();
-    return;
-  }
-  const chunks: Buffer[] = [];
-  for await (const chunk of incoming) chunks.push(chunk as Buffer);
-  const raw = Buffer.concat(chunks);
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(incoming.headers)) {
-    for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, one);
-  }
-  const response = await webhookRoute(
-    new Request(`http://127.0.0.1${incoming.url ?? "/"}`, { method: "POST", headers, body: raw }),
-    { params: Promise.resolve({}) },
-  );
-  const text = await response.text();
-  const event = JSON.parse(raw.toString("utf8")) as { id: string; type: string };
-  deliveries.push({ eventId: event.id, type: event.type, status: response.status, body: JSON.parse(text) });
-  outgoing.writeHead(response.status, Object.fromEntries(response.headers));
-  outgoing.end(text);
+  const server = await startRouteServer({ "/api/webhooks/stripe": { POST: recordingRoute } });
+  return { url: `${server.url}/api/webhooks/stripe`, deliveries, close: server.close };
 }
