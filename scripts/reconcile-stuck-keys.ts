@@ -1,5 +1,5 @@
 /**
- * `npm run reconcile`: resolve idempotency keys that crashed too long ago to re-drive
+ * `npm run reconcile`: finish idempotency keys that no client retry will finish
  * (src/server/ops/reconcile-stuck-keys.ts). Needs the app's environment (Stripe, database).
  */
 import { existsSync } from "node:fs";
@@ -10,10 +10,14 @@ import { integerFlag } from "./lib/integer-flag";
 
 const USAGE = `Usage: npm run reconcile -- [--older-than-seconds N] [--limit N]
 
-Finds unfinished payment keys that no live request holds and that are older than
+Finishes the idempotency keys (payments and refunds) that no client retry will finish and
+no live request holds: every key flagged for reconciliation (its outcome could not be
+recorded, or it failed for good), and every other unfinished key older than
 --older-than-seconds (default 82800, i.e. 23 h: past that Stripe may have forgotten its own
-idempotency key), looks their PaymentIntent up in Stripe by metadata, and completes the key
-(found) or forgets it (not found: nothing was charged). Reads the app's environment (.env).`;
+idempotency key). Each is looked up in Stripe (by id, or by the metadata the app put on the
+PaymentIntent or refund) and recorded (found) or forgotten (not found: nothing happened).
+Exits 1 if a key is still unresolved (Stripe or the database still failing): run it again.
+Reads the app's environment (.env).`;
 
 async function main() {
   const { values } = parseArgs({
@@ -32,9 +36,10 @@ async function main() {
   const counts = await reconcileStuckKeys({
     olderThanSeconds: olderThan === undefined ? undefined : integerFlag(olderThan, "--older-than-seconds", 0),
     limit: integerFlag(values.limit, "--limit", 0),
-    onKey: (r) => console.log(`${r.keyId}: ${r.outcome}${r.paymentIntentId ? ` (${r.paymentIntentId})` : ""}`),
+    onKey: (r) => console.log(`${r.keyId}: ${r.outcome}${r.stripeObjectId ? ` (${r.stripeObjectId})` : ""}${r.error ? `: ${r.error}` : ""}`),
   });
-  console.log(`recovered ${counts.recovered}, released ${counts.released}, skipped ${counts.skipped}`);
+  console.log(`recorded ${counts.recorded}, forgotten ${counts.forgotten}, skipped ${counts.skipped}, unresolved ${counts.unresolved}`);
+  if (counts.unresolved > 0) process.exitCode = 1;
 }
 
 main()

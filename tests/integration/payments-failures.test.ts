@@ -1,18 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { db } from "@/server/db";
 import { isDatabaseUnavailable } from "@/server/http/database-unavailable";
-import * as completion from "@/server/idempotency/complete-key";
 import { freePort } from "../../scripts/lib/embedded-postgres";
+import { crashAtCompletion } from "../helpers/db-faults";
 import { customer, pay, VALID_PAYMENT } from "../helpers/payments-api";
 import { startStripeEmulatorForFile } from "../helpers/stripe-emulator";
-
-// A crash between the Stripe call and completion is simulated by failing the completion
-// statement once: the process "dies" holding the lock, as kill -9 would leave it.
-vi.mock("@/server/idempotency/complete-key", async (importOriginal) => {
-  const original = await importOriginal<typeof completion>();
-  return { completeKey: vi.fn(original.completeKey) };
-});
 
 const LOCK_TIMEOUT_SECONDS = 5;
 const stripe = startStripeEmulatorForFile({ timeoutMs: 1_500, maxNetworkRetries: 0, lockTimeoutSeconds: LOCK_TIMEOUT_SECONDS });
@@ -70,19 +63,19 @@ describe("the Stripe SDK's own retry", () => {
 });
 
 describe("a crash after the Stripe call, before completion", () => {
-  afterEach(() => {
-    vi.mocked(completion.completeKey).mockReset();
-  });
-
   it("is recovered after the lock timeout by a retry, with the same PaymentIntent", async () => {
     const alice = await customer();
     const key = randomUUID();
-    const { completeKey } = await vi.importActual<typeof completion>("@/server/idempotency/complete-key");
-    vi.mocked(completion.completeKey).mockRejectedValueOnce(new Error("simulated crash")).mockImplementation(completeKey);
-
-    const crashed = await pay(alice, { key });
-    expect(crashed.status).toBe(500);
-    expect(await crashed.json()).toMatchObject({ code: "internal_error", detail: "An unexpected error occurred." });
+    // PostgreSQL "goes away" on the completing statement, once: the request has charged and
+    // is left holding the key's lock, as a kill -9 between the phases would leave it.
+    const crash = await crashAtCompletion(alice.id, { times: 1 });
+    try {
+      const crashed = await pay(alice, { key });
+      expect(crashed.status).toBe(503);
+      expect(await crashed.json()).toMatchObject({ code: "service_unavailable" });
+    } finally {
+      await crash.remove();
+    }
     const orphan = await keyRow(alice.id, key);
     expect(orphan.lockToken).not.toBeNull();
     const [charged] = intentsOf(alice.id);
@@ -100,27 +93,23 @@ describe("a crash after the Stripe call, before completion", () => {
     expect((await recovered.json()).paymentIntentId).toBe(charged!.id);
     expect(stripe.emulator.stats().idempotentReplays).toBe(replaysBefore + 1);
     expect(intentsOf(alice.id)).toHaveLength(1);
-    expect(await keyRow(alice.id, key)).toMatchObject({ id: orphan.id, recoveryPoint: "finished", lockToken: null });
+    expect(await keyRow(alice.id, key)).toMatchObject({ id: orphan.id, recoveryPoint: "finished", lockToken: null, stripeObjectId: charged!.id });
+    expect(await db().payment.count({ where: { userId: alice.id } })).toBe(1);
   });
 
   it("a completion fenced out by a takeover does not overwrite the new owner's result", async () => {
     const alice = await customer();
     const key = randomUUID();
     stripe.emulator.setFaults({ latencyMs: 600 });
-    const { completeKey } = await vi.importActual<typeof completion>("@/server/idempotency/complete-key");
-    let fenced: boolean | undefined;
-    vi.mocked(completion.completeKey).mockImplementation(async (id, token, response, write) => {
-      // Another instance took the lock over while this one was talking to Stripe.
-      await db().$executeRaw`UPDATE idempotency_keys SET lock_token = gen_random_uuid() WHERE id = ${id}::uuid`;
-      fenced = await completeKey(id, token, response, write);
-      return fenced;
-    });
-    const answer = await pay(alice, { key });
-    expect(fenced).toBe(false);
+    const answer = pay(alice, { key });
+    // Another instance takes the lock over while this one is talking to Stripe.
+    await vi.waitFor(async () => expect(await db().idempotencyKey.count({ where: { userId: alice.id } })).toBe(1));
+    await db().$executeRaw`UPDATE idempotency_keys SET lock_token = gen_random_uuid() WHERE user_id = ${alice.id}::uuid`;
     // The fenced-out request does not claim success it could not record: it reports in progress.
-    expect(answer.status).toBe(409);
+    expect((await answer).status).toBe(409);
     expect(await keyRow(alice.id, key)).toMatchObject({ recoveryPoint: "started", responseStatus: null });
     expect(await db().payment.count({ where: { userId: alice.id } })).toBe(0);
+    expect(intentsOf(alice.id)).toHaveLength(1);
   });
 });
 

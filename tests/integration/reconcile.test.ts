@@ -1,16 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { db } from "@/server/db";
-import * as completion from "@/server/idempotency/complete-key";
 import { reconcileStuckKeys } from "@/server/ops/reconcile-stuck-keys";
+import { crashAtCompletion } from "../helpers/db-faults";
 import { customer, pay, VALID_PAYMENT, type TestCustomer } from "../helpers/payments-api";
 import { startStripeEmulatorForFile } from "../helpers/stripe-emulator";
-
-// A crash between the Stripe call and completion: the completion statement fails once.
-vi.mock("@/server/idempotency/complete-key", async (importOriginal) => {
-  const original = await importOriginal<typeof completion>();
-  return { completeKey: vi.fn(original.completeKey) };
-});
 
 const stripe = startStripeEmulatorForFile();
 const keyRow = (userId: string, key: string) => db().idempotencyKey.findUnique({ where: { userId_key: { userId, key } } });
@@ -18,9 +12,13 @@ const keyRow = (userId: string, key: string) => db().idempotencyKey.findUnique({
 /** A payment request that reached Stripe and then "crashed", its key aged by `hours`. */
 async function crashedPayment(who: TestCustomer, hours: number, body: object = VALID_PAYMENT) {
   const key = randomUUID();
-  const { completeKey } = await vi.importActual<typeof completion>("@/server/idempotency/complete-key");
-  vi.mocked(completion.completeKey).mockRejectedValueOnce(new Error("simulated crash")).mockImplementation(completeKey);
-  expect((await pay(who, { key, body })).status).toBe(500);
+  // PostgreSQL "goes away" on the completing statement: the lock is left held, as by kill -9.
+  const crash = await crashAtCompletion(who.id, { times: 1 });
+  try {
+    expect((await pay(who, { key, body })).status).toBe(503);
+  } finally {
+    await crash.remove();
+  }
   await age(who.id, key, hours);
   return key;
 }
@@ -39,9 +37,9 @@ describe.sequential("npm run reconcile (reconcileStuckKeys)", () => {
 
     const results: unknown[] = [];
     const counts = await reconcileStuckKeys({ onKey: (r) => results.push(r) });
-    expect(counts).toEqual({ recovered: 1, released: 0, skipped: 0 });
+    expect(counts).toEqual({ recorded: 1, forgotten: 0, skipped: 0, unresolved: 0 });
     const row = await keyRow(alice.id, key);
-    expect(results).toEqual([{ keyId: row!.id, outcome: "recovered", paymentIntentId: intent!.id }]);
+    expect(results).toEqual([{ keyId: row!.id, outcome: "recorded", stripeObjectId: intent!.id }]);
     expect(row).toMatchObject({ recoveryPoint: "finished", responseStatus: 201, lockToken: null });
     expect(await db().payment.findUniqueOrThrow({ where: { id: row!.id } })).toMatchObject({
       stripePaymentIntentId: intent!.id,
@@ -60,7 +58,7 @@ describe.sequential("npm run reconcile (reconcileStuckKeys)", () => {
   it("completes a crashed decline as the stored 402", async () => {
     const alice = await customer();
     const key = await crashedPayment(alice, 24, { ...VALID_PAYMENT, paymentMethod: "pm_card_chargeDeclined" });
-    expect(await reconcileStuckKeys()).toEqual({ recovered: 1, released: 0, skipped: 0 });
+    expect(await reconcileStuckKeys()).toEqual({ recorded: 1, forgotten: 0, skipped: 0, unresolved: 0 });
     expect(await keyRow(alice.id, key)).toMatchObject({ recoveryPoint: "finished", responseStatus: 402 });
     const replay = await pay(alice, { key, body: { ...VALID_PAYMENT, paymentMethod: "pm_card_chargeDeclined" } });
     expect(replay.status).toBe(402);
@@ -74,7 +72,7 @@ describe.sequential("npm run reconcile (reconcileStuckKeys)", () => {
     expect((await pay(alice, { key })).status).toBe(503); // released, nothing charged
     await age(alice.id, key, 23.5);
 
-    expect(await reconcileStuckKeys()).toEqual({ recovered: 0, released: 1, skipped: 0 });
+    expect(await reconcileStuckKeys()).toEqual({ recorded: 0, forgotten: 1, skipped: 0, unresolved: 0 });
     expect(await keyRow(alice.id, key)).toBeNull();
     expect((await pay(alice, { key })).status).toBe(201);
     expect(stripe.emulator.paymentIntents({ metadata: { user_id: alice.id } })).toHaveLength(1);
@@ -89,10 +87,10 @@ describe.sequential("npm run reconcile (reconcileStuckKeys)", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     await db().$executeRaw`UPDATE idempotency_keys SET created_at = now() - interval '24 hours' WHERE user_id = ${alice.id}::uuid AND key = ${live}`;
 
-    expect(await reconcileStuckKeys()).toEqual({ recovered: 0, released: 0, skipped: 0 });
+    expect(await reconcileStuckKeys()).toEqual({ recorded: 0, forgotten: 0, skipped: 0, unresolved: 0 });
     expect((await inFlight).status).toBe(201);
     expect(await keyRow(alice.id, young)).toMatchObject({ recoveryPoint: "started" });
     // With a shorter window the young key is reconciled too.
-    expect(await reconcileStuckKeys({ olderThanSeconds: 1800 })).toMatchObject({ recovered: 1 });
+    expect(await reconcileStuckKeys({ olderThanSeconds: 1800 })).toMatchObject({ recorded: 1 });
   });
 });

@@ -2,12 +2,16 @@ import { DEFAULT_API_VERSION } from "./api-version";
 import type { EmulatorState } from "./emulator-state";
 import type { Faults } from "./faults";
 import { newestFirst } from "./list-pagination";
-import type { Metadata, PaymentIntent, StripeEvent } from "./objects";
+import type { Metadata, PaymentIntent, Refund, StripeEvent } from "./objects";
 import { finishAuthentication } from "./payment-attempts";
 import type { Stats } from "./stats";
 
 export interface PaymentIntentFilter {
   metadata?: Metadata;
+}
+
+export interface RefundFilter {
+  payment_intent?: string;
 }
 
 export interface EventFilter {
@@ -57,6 +61,16 @@ export class EmulatorControl {
       .filter((intent) => wanted.every(([key, value]) => intent.metadata[key] === value))
       .sort((a, b) => b.created - a.created)
       .map((intent) => structuredClone(intent));
+  }
+
+  /** Refunds of every account, newest first. */
+  refunds(filter: RefundFilter = {}): Refund[] {
+    return this.state.accounts
+      .all()
+      .flatMap((account) => newestFirst(account.refunds))
+      .filter((refund) => filter.payment_intent === undefined || refund.payment_intent === filter.payment_intent)
+      .sort((a, b) => b.created - a.created)
+      .map((refund) => structuredClone(refund));
   }
 
   /** Events of every account, newest first. */

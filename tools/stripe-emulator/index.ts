@@ -1,17 +1,17 @@
 import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
 import { Accounts } from "./accounts";
-import { type EventFilter, EmulatorControl, type PaymentIntentFilter } from "./control";
+import { type EventFilter, EmulatorControl, type PaymentIntentFilter, type RefundFilter } from "./control";
 import type { EmulatorState } from "./emulator-state";
 import { EventRecorder } from "./event-recorder";
 import { FaultInjector, type Faults } from "./faults";
 import { DEFAULT_IDEMPOTENCY_TTL_MS } from "./idempotency";
-import type { PaymentIntent, StripeEvent } from "./objects";
+import type { PaymentIntent, Refund, StripeEvent } from "./objects";
 import { createEmulatorServer } from "./server";
 import { type Stats, StatsRecorder } from "./stats";
 import { DEFAULT_WEBHOOK_RETRY, WebhookDispatcher, type WebhookRetryPolicy } from "./webhooks";
 
-export type { PaymentIntentFilter, EventFilter } from "./control";
+export type { PaymentIntentFilter, RefundFilter, EventFilter } from "./control";
 export type { FaultKind, Faults } from "./faults";
 export type { Charge, PaymentIntent, PaymentIntentStatus, Refund, StripeEvent, EventType } from "./objects";
 export type { Stats } from "./stats";
@@ -54,6 +54,8 @@ export interface StripeEmulator {
   stats(): Stats;
   /** PaymentIntents of every account, newest first; copies. */
   paymentIntents(filter?: PaymentIntentFilter): PaymentIntent[];
+  /** Refunds of every account, newest first; copies. */
+  refunds(filter?: RefundFilter): Refund[];
   /** Events of every account, newest first; copies. */
   events(filter?: EventFilter): StripeEvent[];
   /** Completes (or fails) 3D Secure for a PaymentIntent in `requires_action`. */
@@ -125,6 +127,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     resetFaults: () => control.resetFaults(),
     stats: () => control.stats(),
     paymentIntents: (filter) => control.paymentIntents(filter),
+    refunds: (filter) => control.refunds(filter),
     events: (filter) => control.events(filter),
     authenticatePaymentIntent: (id, result) => control.authenticatePaymentIntent(id, result),
     resendEvent: (id) => control.resendEvent(id),

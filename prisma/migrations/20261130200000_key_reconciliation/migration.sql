@@ -9,3 +9,7 @@ ALTER TABLE "idempotency_keys" ADD COLUMN "stripe_object_id" TEXT;
 
 -- The reconciler's scan: only unfinished keys, a small fraction of the table.
 CREATE INDEX "idempotency_keys_unfinished_idx" ON "idempotency_keys" ("created_at") WHERE "recovery_point" <> 'finished';
+
+-- A finished key always holds the answer it replays, and no lock.
+ALTER TABLE "idempotency_keys" ADD CONSTRAINT "idempotency_keys_finished_has_response"
+  CHECK ("recovery_point" <> 'finished' OR ("response_status" IS NOT NULL AND "response_body" IS NOT NULL AND "lock_token" IS NULL));

@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   idempotency_key_reused: { status: 422, title: "Idempotency-Key was used with a different request" },
   rate_limited: { status: 429, title: "Too many requests" },
   internal_error: { status: 500, title: "Internal server error" },
+  outcome_not_recorded: { status: 500, title: "The outcome is not recorded yet" },
   payment_provider_unavailable: { status: 503, title: "The payment provider is unavailable" },
   service_unavailable: { status: 503, title: "The service is temporarily unavailable" },
 } as const satisfies Record<string, { status: number; title: string }>;

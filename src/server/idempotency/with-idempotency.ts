@@ -3,23 +3,77 @@ import { randomUUID } from "node:crypto";
 import type { Prisma } from "@prisma/client";
 import { env } from "@/env";
 import { ApiError } from "@/server/http/api-error";
-import { claimKey } from "./claim-key";
-import { completeKey } from "./complete-key";
+import { isDatabaseUnavailable } from "@/server/http/database-unavailable";
+import { logger, type Logger } from "@/server/logger";
 import { crashPoint } from "./crash-point";
 import { fingerprint } from "./fingerprint";
-import type { KeyRow, KeyScope, KeyTimings } from "./key-row";
-import { forgetKey, releaseKey } from "./release-key";
-import { replaceExpiredKey } from "./replace-expired-key";
-import { takeOverKey } from "./take-over-key";
+import * as keys from "./key-store";
+import type { KeyRow, KeyTimings } from "./key-store";
 
-export type IdempotencyOutcome = "created" | "replayed" | "recovered" | "in_progress" | "mismatch" | "released";
+/*
+ * The idempotency engine (DESIGN.md §4, §9.1; states in docs/decisions/005-key-states.md).
+ *
+ *   claim ──► classify ──► new / expired / redrivable ──► operation (Stripe) ──► record
+ *                     └──► replay · mismatch · in flight · needs reconciliation: answered
+ *
+ * Each arrow into the database is one statement of key-store.ts. No connection or
+ * transaction is held while the operation talks to Stripe; the row's lock (a token and a
+ * time) is what keeps a second request out, and it goes stale if its owner dies.
+ */
 
-/** What the wrapped operation returns when it reached a final answer worth replaying. */
+/** What a key row means for a request that carries its key. */
+export type KeyState =
+  /** This request created the row: run the operation. */
+  | "new"
+  /** Finished: answer the stored response. */
+  | "replay"
+  /** The key was used for another request: 422, nothing runs. */
+  | "mismatch"
+  /** Another request holds a fresh lock: 409, or wait for it (`Prefer: wait`). */
+  | "in_flight"
+  /** Finished and past its TTL: a new request under an old key. Replace the row and run. */
+  | "expired"
+  /** Unfinished, and its owner released it or died: take it over and run again (same Stripe key). */
+  | "redrivable"
+  /** Flagged, or too old to re-drive safely: only the reconciler finishes it; answer so. */
+  | "needs_reconciliation";
+
+export function classify(row: KeyRow, requestHash: string): KeyState {
+  if (row.inserted) return "new";
+  if (row.recoveryPoint === "finished" && row.expired) return "expired";
+  if (row.requestHash !== requestHash) return "mismatch";
+  if (row.recoveryPoint === "finished") return "replay";
+  if (row.recoveryPoint === "needs_reconciliation") return "needs_reconciliation";
+  if (row.lockHeld) return "in_flight";
+  if (row.tooOldToRedrive) return "needs_reconciliation";
+  return "redrivable";
+}
+
+export type IdempotencyOutcome =
+  | "created"
+  | "replayed"
+  | "recovered"
+  | "in_progress"
+  | "mismatch"
+  | "released"
+  /** This request's outcome could not be recorded, or it failed for good: the key was flagged. */
+  | "flagged"
+  /** The key awaits the reconciler: answered without running anything. */
+  | "awaiting_reconciliation";
+
+/** What the operation returns once Stripe has given an answer worth replaying. */
 export type FinalOutcome = {
   status: number;
   body: unknown;
-  /** The domain rows, as CTEs (`name AS (…)`) selecting from `completed` (see completeKey). */
+  /** The Stripe object the answer is about (pi_…, re_…): named to the client if recording fails. */
+  stripeObjectId: string;
+  /** The domain rows, as CTEs (`name AS (…)`) selecting from `completed` (see key-store complete). */
   write?: Prisma.Sql;
+  /**
+   * The same answer built from Stripe's own fields only, recorded when the database refuses
+   * the first one (client text it cannot store, a constraint): charged must mean recorded.
+   */
+  fallback?: { body: unknown; write?: Prisma.Sql };
 };
 
 export type OperationContext = {
@@ -51,25 +105,25 @@ type Options = {
   waitSeconds?: number;
   timings?: KeyTimings;
   onOutcome?: (outcome: IdempotencyOutcome) => void;
+  /** The request's logger; failures to record are logged at error level. */
+  log?: Logger;
 };
 
+type Operation = (ctx: OperationContext) => Promise<FinalOutcome>;
+
 const IN_PROGRESS_RETRY_AFTER = 1;
-/** Rounds of lost races (replace / take-over) before answering 409 instead of looping. */
-const MAX_RACE_ROUNDS = 20;
+/** Claims per request: lost races and `Prefer: wait` polls (at most 500 ms apart, 10 s in all). */
+const MAX_ROUNDS = 40;
 
 /**
  * Runs `operation` at most once per (user, key) with the same request, across every app
- * instance, and replays its final answer to retries (DESIGN.md §4). PostgreSQL is the only
- * coordinator; no connection or transaction is held while `operation` runs.
+ * instance, and gives every retry a final answer: the stored one, or a documented refusal.
  */
-export async function withIdempotency(
-  request: KeyedRequest,
-  operation: (ctx: OperationContext) => Promise<FinalOutcome>,
-  options: Options = {},
-): Promise<KeyedResponse> {
+export async function withIdempotency(request: KeyedRequest, operation: Operation, options: Options = {}): Promise<KeyedResponse> {
   const timings = options.timings ?? defaultTimings();
   const report = options.onOutcome ?? (() => {});
-  const scope: KeyScope = {
+  const log = options.log ?? logger();
+  const scope = {
     userId: request.userId,
     key: request.key,
     method: request.method,
@@ -77,113 +131,173 @@ export async function withIdempotency(
     requestHash: fingerprint({ method: request.method, path: request.path, body: request.body }),
   };
   const deadline = Date.now() + (options.waitSeconds ?? 0) * 1000;
+  const run = (keyId: string, lockToken: string, recovered: boolean) =>
+    runOwned({ keyId, lockToken, recovered }, operation, { report, log });
 
-  for (let attempt = 0; ; attempt++) {
+  for (let round = 0; round < MAX_ROUNDS; round++) {
     const lockToken = randomUUID();
-    const row = await claimKey(scope, timings, lockToken);
-    if (row === null) continue; // raced a concurrent insert outside our snapshot: read again
+    const row = await keys.claim(scope, timings, lockToken);
+    if (row === null) continue; // committed after our snapshot: read it again
 
-    const owned = await acquire(row, scope, timings, lockToken);
-    if (owned) {
-      const result = await runOwned(owned.keyId, lockToken, owned.recovered, operation, report);
-      if (result) {
-        report(result.outcome);
-        return result;
+    switch (classify(row, scope.requestHash)) {
+      case "new": {
+        const answer = await run(row.id, lockToken, false);
+        if (answer) return answer;
+        continue; // fenced out while we ran: read what the new owner did
       }
-      continue; // our lock was taken over while we ran: read what the new owner stored
-    }
-
-    if (row.requestHash !== scope.requestHash && !row.expired) {
-      report("mismatch");
-      throw new ApiError(
-        "idempotency_key_reused",
-        "This Idempotency-Key was already used with a different request. Use a new key for a new payment.",
-      );
-    }
-    if (row.recoveryPoint === "finished" && !row.expired && row.responseStatus !== null && row.responseBody !== null) {
-      report("replayed");
-      return { status: row.responseStatus, body: row.responseBody, replayed: true, outcome: "replayed" };
-    }
-    if (row.lockHeld || attempt >= MAX_RACE_ROUNDS) {
-      if (Date.now() < deadline) {
-        await sleep(Math.min(50 * 2 ** Math.min(attempt, 4), 500, Math.max(deadline - Date.now(), 0)));
+      case "replay":
+        // A finished row always holds its answer (CHECK idempotency_keys_finished_has_response).
+        report("replayed");
+        return { status: row.responseStatus!, body: row.responseBody!, replayed: true, outcome: "replayed" };
+      case "mismatch":
+        report("mismatch");
+        throw new ApiError(
+          "idempotency_key_reused",
+          "This Idempotency-Key was already used with a different request. Use a new key for a new payment.",
+        );
+      case "in_flight":
+        if (Date.now() < deadline) {
+          await sleep(Math.min(50 * 2 ** Math.min(round, 4), 500, deadline - Date.now()));
+          continue;
+        }
+        report("in_progress");
+        throw inProgress();
+      case "expired": {
+        const keyId = await keys.replaceExpired(row.id, scope, timings, lockToken);
+        const answer = keyId ? await run(keyId, lockToken, false) : null;
+        if (answer) return answer;
         continue;
       }
-      report("in_progress");
-      throw new ApiError(
-        "idempotency_request_in_progress",
-        "A request with this Idempotency-Key is still being processed. Retry with the same key.",
-        { retryAfter: IN_PROGRESS_RETRY_AFTER },
-      );
+      case "redrivable": {
+        const answer = (await keys.takeOver(row, lockToken, timings)) ? await run(row.id, lockToken, true) : null;
+        if (answer) return answer;
+        continue;
+      }
+      case "needs_reconciliation":
+        report("awaiting_reconciliation");
+        throw notRecorded(row.stripeObjectId);
     }
-    if (row.tooOldToRedrive) {
-      report("in_progress");
-      throw new ApiError(
-        "idempotency_request_in_progress",
-        "This request was interrupted long ago and is being reconciled with the payment provider.",
-        { retryAfter: timings.lockTimeoutSeconds },
-      );
-    }
-    // Expired, released or stale, and another request changed it first: look again.
   }
+  report("in_progress");
+  throw inProgress();
 }
 
-/**
- * Decides whether this request now owns the row: it inserted it; or the row had expired
- * and we replaced it; or it was released / abandoned (stale lock) and we took it over.
- */
-async function acquire(
-  row: KeyRow,
-  scope: KeyScope,
-  timings: KeyTimings,
-  lockToken: string,
-): Promise<{ keyId: string; recovered: boolean } | null> {
-  if (row.inserted) return { keyId: row.id, recovered: false };
-  if (row.expired && !row.lockHeld) {
-    const keyId = await replaceExpiredKey(row.id, scope, timings, lockToken);
-    return keyId ? { keyId, recovered: false } : null;
-  }
-  const sameRequest = row.requestHash === scope.requestHash;
-  const redrivable = sameRequest && row.recoveryPoint === "started" && !row.lockHeld && !row.tooOldToRedrive;
-  if (redrivable && (await takeOverKey(row.id, row.lockToken, lockToken, timings))) {
-    return { keyId: row.id, recovered: true };
-  }
-  return null;
-}
+type Owned = { keyId: string; lockToken: string; recovered: boolean };
 
-/** Phases 3–5: run the operation, then complete (fenced) or release. Null if fenced out. */
+/** Phases 3–5 on a row we hold: run the operation, then record, forget, release or flag. Null if fenced out. */
 async function runOwned(
-  keyId: string,
-  lockToken: string,
-  recovered: boolean,
-  operation: (ctx: OperationContext) => Promise<FinalOutcome>,
-  report: (outcome: IdempotencyOutcome) => void,
+  owned: Owned,
+  operation: Operation,
+  { report, log }: { report: (outcome: IdempotencyOutcome) => void; log: Logger },
 ): Promise<KeyedResponse | null> {
   // Chaos suite only (CHAOS_CRASH_AT, refused in production): die holding the lock before
-  // Stripe is called, right after it answered, and just before completing, to prove that
+  // Stripe is called, right after it answered, and just before recording, to prove that
   // another instance re-drives the key to the same single PaymentIntent.
   crashPoint("after-claim");
   let final: FinalOutcome;
   try {
-    final = await operation({ keyId, recovered });
+    final = await operation({ keyId: owned.keyId, recovered: owned.recovered });
   } catch (error) {
-    // A refusal before any side effect on a row we created: forget the key entirely, so a
-    // corrected retry is a fresh request. Anything else (a transient failure, a bug) keeps
-    // the row for a safe re-drive; a recovered row is kept because an earlier attempt may
-    // already have reached Stripe with this row's key.
-    const refusedUpFront = error instanceof ApiError && error.status < 500 && !recovered;
-    if (!refusedUpFront) report("released");
-    await (refusedUpFront ? forgetKey(keyId, lockToken) : releaseKey(keyId, lockToken)).catch(() => {
-      // If PostgreSQL is gone the lock simply expires after the lock timeout.
-    });
+    await settleFailure(owned, error, { report, log });
     throw error;
   }
   crashPoint("after-stripe-call");
-  const body = JSON.stringify(final.body);
   crashPoint("before-complete");
-  const completed = await completeKey(keyId, lockToken, { status: final.status, body }, final.write);
-  if (!completed) return null;
-  return { status: final.status, body, replayed: false, outcome: recovered ? "recovered" : "created" };
+  const recorded = await recordFinalOutcome(owned.keyId, owned.lockToken, final, log);
+  switch (recorded.result) {
+    case "completed":
+      report(owned.recovered ? "recovered" : "created");
+      return { status: final.status, body: recorded.body, replayed: false, outcome: owned.recovered ? "recovered" : "created" };
+    case "fenced":
+      return null;
+    case "flagged":
+      report("flagged");
+      throw notRecorded(final.stripeObjectId);
+  }
+}
+
+/**
+ * What the key becomes when the operation threw:
+ * - a transient failure (Stripe or PostgreSQL unavailable) → released: the retry re-drives
+ *   the same Stripe key, so a call that did reach Stripe is replayed, not repeated;
+ * - a refusal (4xx) before any side effect, on a row this request created → forgotten, so
+ *   the corrected request may reuse the key;
+ * - anything else (a bug, an unexpected Stripe error, a refusal on a re-drive, which an
+ *   earlier attempt may have got past) → flagged: re-driving would fail the same way for
+ *   ever, so the reconciler looks the outcome up in Stripe instead.
+ */
+async function settleFailure(owned: Owned, error: unknown, { report, log }: { report: (o: IdempotencyOutcome) => void; log: Logger }) {
+  const transient = isDatabaseUnavailable(error) || (error instanceof ApiError && error.status === 503);
+  const refusedUpFront = error instanceof ApiError && error.status < 500 && !owned.recovered;
+  try {
+    if (transient) {
+      report("released");
+      await keys.release(owned.keyId, owned.lockToken);
+    } else if (refusedUpFront) {
+      await keys.forget(owned.keyId, owned.lockToken);
+    } else {
+      report("flagged");
+      log.error({ err: error, idempotencyKeyId: owned.keyId }, "keyed request failed for good; key flagged for reconciliation");
+      await keys.flagForReconciliation(owned.keyId, owned.lockToken, null);
+    }
+  } catch {
+    // PostgreSQL is gone: the lock goes stale after the lock timeout and the key is re-driven.
+  }
+}
+
+export type Recorded = { result: "completed"; body: string } | { result: "fenced" } | { result: "flagged" };
+
+/**
+ * Phase 4, charged ⇒ recorded: complete the key with the answer and its rows; if PostgreSQL
+ * refuses that write (not merely unreachable), with the fallback built from Stripe's own
+ * fields; if it refuses that too, flag the key with the Stripe object's id, so that retries
+ * are told what happened and `npm run reconcile` records it once the fault is gone. Never
+ * leaves the key locked for a refused write. Also used by the reconciler.
+ */
+export async function recordFinalOutcome(keyId: string, lockToken: string, final: FinalOutcome, log: Logger): Promise<Recorded> {
+  const attempts = final.fallback ? [final, final.fallback] : [final];
+  for (const attempt of attempts) {
+    const body = JSON.stringify(attempt.body);
+    try {
+      const completed = await keys.complete(keyId, lockToken, { status: final.status, body, stripeObjectId: final.stripeObjectId, write: attempt.write });
+      return completed ? { result: "completed", body } : { result: "fenced" };
+    } catch (error) {
+      // Unreachable is a crash by another name: the lock goes stale and a retry re-drives,
+      // hitting Stripe's replay. Nothing could be flagged anyway.
+      if (isDatabaseUnavailable(error)) throw error;
+      log.error(
+        { err: error, idempotencyKeyId: keyId, stripeObjectId: final.stripeObjectId, fallback: attempt !== final },
+        "the database refused to record a Stripe outcome",
+      );
+    }
+  }
+  const flagged = await keys.flagForReconciliation(keyId, lockToken, final.stripeObjectId);
+  if (!flagged) return { result: "fenced" };
+  log.error(
+    { idempotencyKeyId: keyId, stripeObjectId: final.stripeObjectId },
+    `${final.stripeObjectId} is not recorded; key flagged for reconciliation (npm run reconcile)`,
+  );
+  return { result: "flagged" };
+}
+
+function inProgress(): ApiError {
+  return new ApiError(
+    "idempotency_request_in_progress",
+    "A request with this Idempotency-Key is still being processed. Retry with the same key.",
+    { retryAfter: IN_PROGRESS_RETRY_AFTER },
+  );
+}
+
+/** The answer for a key that only the reconciler can finish: definite, and naming what Stripe holds. */
+function notRecorded(stripeObjectId: string | null): ApiError {
+  const what = stripeObjectId
+    ? `The payment provider processed this request (${stripeObjectId}), but its outcome could not be recorded yet.`
+    : "This request was interrupted, and its outcome at the payment provider is not recorded yet.";
+  return new ApiError(
+    "outcome_not_recorded",
+    `${what} Do not send it again under a new Idempotency-Key: it is being reconciled, and a retry with this key will then return the final answer.`,
+    { extensions: { stripeObjectId } },
+  );
 }
 
 function defaultTimings(): KeyTimings {

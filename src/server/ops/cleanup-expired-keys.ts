@@ -1,6 +1,5 @@
 import "server-only";
-import { Prisma } from "@prisma/client";
-import { db } from "@/server/db";
+import { countExpired, deleteExpired } from "@/server/idempotency/key-store";
 
 export type CleanupOptions = {
   batchSize: number;
@@ -13,12 +12,10 @@ export type CleanupOptions = {
 export type CleanupSummary = { deleted: number; remaining: number; batches: number; durationMs: number; dryRun: boolean };
 
 /**
- * Deletes expired idempotency keys in batches, each its own short statement. Keys still
- * locked (a request in flight, or a crash awaiting reconciliation) are never deleted, and
- * neither are payments: their `idempotency_key_id` is set null by the foreign key.
- *
- * `FOR UPDATE SKIP LOCKED` lets several cleanups, and live requests replacing an expired
- * key, run at once without waiting on each other: each row is deleted exactly once.
+ * Deletes expired idempotency keys in batches, each its own short statement (key-store
+ * deleteExpired). Only finished keys go: an unfinished one (a request in flight, released,
+ * or awaiting reconciliation) may stand for money that moved. Payments are never deleted:
+ * their `idempotency_key_id` is set null by the foreign key.
  */
 export async function cleanupExpiredKeys(options: CleanupOptions): Promise<CleanupSummary> {
   const started = performance.now();
@@ -28,15 +25,7 @@ export async function cleanupExpiredKeys(options: CleanupOptions): Promise<Clean
   if (!options.dryRun) {
     while (options.maxBatches === undefined || batches < options.maxBatches) {
       const batchStarted = performance.now();
-      const count = await db().$executeRaw(Prisma.sql`
-        WITH doomed AS (
-          SELECT id FROM idempotency_keys
-          WHERE expires_at <= now() AND lock_token IS NULL
-          ORDER BY expires_at
-          LIMIT ${options.batchSize}
-          FOR UPDATE SKIP LOCKED
-        )
-        DELETE FROM idempotency_keys AS k USING doomed WHERE k.id = doomed.id`);
+      const count = await deleteExpired(options.batchSize);
       if (count === 0) break;
       batches += 1;
       deleted += count;
@@ -46,11 +35,4 @@ export async function cleanupExpiredKeys(options: CleanupOptions): Promise<Clean
 
   const remaining = await countExpired();
   return { deleted, remaining, batches, durationMs: Math.round(performance.now() - started), dryRun: Boolean(options.dryRun) };
-}
-
-/** Expired keys that a cleanup may delete (unlocked). */
-async function countExpired(): Promise<number> {
-  const [row] = await db().$queryRaw<{ count: number }[]>(Prisma.sql`
-    SELECT count(*)::int AS count FROM idempotency_keys WHERE expires_at <= now() AND lock_token IS NULL`);
-  return row?.count ?? 0;
 }

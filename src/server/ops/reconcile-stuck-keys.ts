@@ -1,85 +1,129 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { Prisma } from "@prisma/client";
 import type Stripe from "stripe";
 import { env } from "@/env";
-import { db } from "@/server/db";
-import { completeKey } from "@/server/idempotency/complete-key";
-import { REDRIVE_WINDOW_HOURS } from "@/server/idempotency/key-row";
-import { forgetKey, releaseKey } from "@/server/idempotency/release-key";
-import { takeOverKey } from "@/server/idempotency/take-over-key";
-import { PAYMENTS_PATH, recordOutcome } from "@/server/payments/create-payment";
+import * as keys from "@/server/idempotency/key-store";
+import { REDRIVE_WINDOW_HOURS, type KeyTimings, type UnfinishedKey } from "@/server/idempotency/key-store";
+import { recordFinalOutcome, type FinalOutcome } from "@/server/idempotency/with-idempotency";
+import { logger, type Logger } from "@/server/logger";
+import { PAYMENTS_PATH, paymentOutcome } from "@/server/payments/create-payment";
+import { findRefundablePayment, paymentIdOfRefundsPath, refundOutcome } from "@/server/payments/create-refund";
 import { stripe } from "@/server/stripe";
 
-export type ReconcileOutcome = "recovered" | "released" | "skipped";
+/**
+ * - recorded: Stripe holds an object for the key; it is recorded and the key finished.
+ * - forgotten: Stripe holds nothing for the key; the key is deleted and a retry starts afresh.
+ * - skipped: a live request or another reconciler holds the key.
+ * - unresolved: still failing (Stripe unreachable, the database refusing the rows); retried next run.
+ */
+export type ReconcileOutcome = "recorded" | "forgotten" | "skipped" | "unresolved";
+
+export type ReconcileResult = { keyId: string; outcome: ReconcileOutcome; stripeObjectId?: string; error?: string };
 
 export type ReconcileOptions = {
-  /** Only keys whose first attempt is older than this; default: Stripe's re-drive window. */
+  /** Unflagged unfinished keys only when older than this; default: Stripe's re-drive window. */
   olderThanSeconds?: number;
   limit?: number;
-  onKey?: (result: { keyId: string; outcome: ReconcileOutcome; paymentIntentId?: string }) => void;
+  onKey?: (result: ReconcileResult) => void;
+  log?: Logger;
 };
 
-type StuckKey = { id: string; userId: string; lockToken: string | null };
+/** Seconds before a key's creation still searched, for clocks that disagree (ours and Stripe's). */
+const CLOCK_SKEW_SECONDS = 300;
+/** Objects scanned in a list lookup before giving up (and leaving the key unresolved). */
+const MAX_SCANNED = 1_000;
 
 /**
- * Resolves payment keys that no client retry will finish: unfinished (a crash, or a
- * transient failure never retried), not locked by a live request, and too old to re-drive
- * safely because Stripe may have forgotten its own idempotency key (DESIGN.md §4). Each is
- * taken over with the engine's compare-and-set, then looked up in Stripe by the metadata the
- * engine put on the PaymentIntent:
- * - found → completed exactly as the original request would have (Payment row + response);
- * - not found → nothing was charged, so the key is forgotten and a retry starts afresh.
+ * `npm run reconcile`: finishes the keys no client retry will finish (DESIGN.md §9.1, "no key
+ * without a way out"): every key flagged for reconciliation, whatever its age, and every
+ * other unfinished key older than the re-drive window (Stripe may have forgotten its own
+ * key, so re-driving could charge again), payment or refund. Each is taken over with the
+ * engine's compare-and-set, its object looked up in Stripe, and then recorded through the
+ * engine's own recordFinalOutcome, or forgotten when Stripe holds nothing for it.
  */
 export async function reconcileStuckKeys(options: ReconcileOptions = {}): Promise<Record<ReconcileOutcome, number>> {
-  const lockTimeout = env().IDEMPOTENCY_LOCK_TIMEOUT;
-  const olderThan = options.olderThanSeconds ?? REDRIVE_WINDOW_HOURS * 3600;
-  const stuck = await db().$queryRaw<StuckKey[]>(Prisma.sql`
-    SELECT id::text AS id, user_id::text AS "userId", lock_token::text AS "lockToken"
-    FROM idempotency_keys
-    WHERE recovery_point = 'started' AND path = ${PAYMENTS_PATH}
-      AND (lock_token IS NULL OR locked_at <= now() - make_interval(secs => ${lockTimeout}::float8))
-      AND created_at <= now() - make_interval(secs => ${olderThan}::float8)
-    ORDER BY created_at
-    LIMIT ${options.limit ?? 100}`);
+  const { IDEMPOTENCY_TTL, IDEMPOTENCY_LOCK_TIMEOUT } = env();
+  const timings: KeyTimings = { ttlSeconds: IDEMPOTENCY_TTL, lockTimeoutSeconds: IDEMPOTENCY_LOCK_TIMEOUT };
+  const log = options.log ?? logger();
+  const unfinished = await keys.listUnfinished(
+    { olderThanSeconds: options.olderThanSeconds ?? REDRIVE_WINDOW_HOURS * 3600, limit: options.limit ?? 100 },
+    timings,
+  );
 
-  const counts: Record<ReconcileOutcome, number> = { recovered: 0, released: 0, skipped: 0 };
-  for (const key of stuck) {
-    const result = await reconcileOne(key, lockTimeout);
+  const counts: Record<ReconcileOutcome, number> = { recorded: 0, forgotten: 0, skipped: 0, unresolved: 0 };
+  for (const key of unfinished) {
+    const result = await reconcileOne(key, timings, log);
     counts[result.outcome] += 1;
-    options.onKey?.({ keyId: key.id, ...result });
+    options.onKey?.(result);
   }
   return counts;
 }
 
-async function reconcileOne(key: StuckKey, lockTimeoutSeconds: number) {
+async function reconcileOne(key: UnfinishedKey, timings: KeyTimings, log: Logger): Promise<ReconcileResult> {
   const lockToken = randomUUID();
-  const timings = { ttlSeconds: env().IDEMPOTENCY_TTL, lockTimeoutSeconds };
-  if (!(await takeOverKey(key.id, key.lockToken, lockToken, timings))) return { outcome: "skipped" as const };
+  if (!(await keys.takeOver(key, lockToken, timings))) return { keyId: key.id, outcome: "skipped" };
   try {
-    const intent = await findIntent(key.id);
-    if (!intent) {
-      await forgetKey(key.id, lockToken);
-      return { outcome: "released" as const };
+    const final = await findOutcome(key);
+    if (!final) {
+      await keys.forget(key.id, lockToken);
+      return { keyId: key.id, outcome: "forgotten" };
     }
-    const declined = intent.status === "requires_payment_method" && intent.last_payment_error ? intent.last_payment_error : undefined;
-    const final = recordOutcome(
-      key.id,
-      key.userId,
-      { description: intent.description ?? undefined },
-      intent,
-      `reconcile_${key.id}`,
-      declined,
-    );
-    const completed = await completeKey(key.id, lockToken, { status: final.status, body: JSON.stringify(final.body) }, final.write);
-    return { outcome: completed ? ("recovered" as const) : ("skipped" as const), paymentIntentId: intent.id };
+    const recorded = await recordFinalOutcome(key.id, lockToken, final, log);
+    const outcome = recorded.result === "completed" ? "recorded" : recorded.result === "flagged" ? "unresolved" : "skipped";
+    return { keyId: key.id, outcome, stripeObjectId: final.stripeObjectId };
   } catch (error) {
-    await releaseKey(key.id, lockToken);
-    throw error;
+    // Unlock and keep the recovery point: the next run tries again.
+    await keys.release(key.id, lockToken).catch(() => {});
+    log.error({ err: error, idempotencyKeyId: key.id }, "reconciling a key failed");
+    return { keyId: key.id, outcome: "unresolved", error: error instanceof Error ? error.message : String(error) };
   }
 }
 
-async function findIntent(keyId: string): Promise<Stripe.PaymentIntent | undefined> {
-  const found = await stripe().paymentIntents.search({ query: `metadata['idempotency_key_id']:'${keyId}'`, limit: 1 });
-  return found.data[0];
+/** The final answer Stripe's records imply for the key, or null when Stripe holds nothing for it. */
+async function findOutcome(key: UnfinishedKey): Promise<FinalOutcome | null> {
+  const requestId = `reconcile_${key.id}`;
+  if (key.path === PAYMENTS_PATH) {
+    const intent = await findPaymentIntent(key);
+    if (!intent) return null;
+    const decline = intent.status === "requires_payment_method" ? (intent.last_payment_error ?? undefined) : undefined;
+    return paymentOutcome(key.id, key.userId, intent, { description: intent.description, requestId, decline });
+  }
+  const paymentId = paymentIdOfRefundsPath(key.path);
+  if (paymentId) {
+    const payment = await findRefundablePayment(key.userId, paymentId);
+    // Stripe is only called after the payment was found, so without it nothing can be looked up.
+    if (!payment) throw new Error(`refund key ${key.id}: payment ${paymentId} no longer exists`);
+    const refund = await findRefund(key, payment.stripePaymentIntentId);
+    return refund ? refundOutcome(key.id, key.userId, payment, refund) : null;
+  }
+  throw new Error(`no reconciler for keys of ${key.path}`);
+}
+
+/**
+ * By id when the key names it; else by the metadata the engine put on the intent, listing
+ * intents created since the key (list is read-after-write consistent; search can lag about a
+ * minute, docs.stripe.com/search).
+ */
+async function findPaymentIntent(key: UnfinishedKey): Promise<Stripe.PaymentIntent | null> {
+  if (key.stripeObjectId) return stripe().paymentIntents.retrieve(key.stripeObjectId);
+  const intents = stripe().paymentIntents.list({ created: { gte: key.createdAt - CLOCK_SKEW_SECONDS }, limit: 100 });
+  return findByKey(intents, key);
+}
+
+/** By id when the key names it; else among the payment's refunds, by metadata. */
+async function findRefund(key: UnfinishedKey, paymentIntentId: string): Promise<Stripe.Refund | null> {
+  const refundId = key.stripeObjectId ?? (await findByKey(stripe().refunds.list({ payment_intent: paymentIntentId, limit: 100 }), key))?.id;
+  // With the charge: its running refund total is what the payment row is raised to.
+  return refundId ? stripe().refunds.retrieve(refundId, { expand: ["charge"] }) : null;
+}
+
+async function findByKey<T extends { metadata: Stripe.Metadata | null }>(list: AsyncIterable<T>, key: UnfinishedKey): Promise<T | null> {
+  let scanned = 0;
+  for await (const object of list) {
+    if (object.metadata?.idempotency_key_id === key.id) return object;
+    if (++scanned >= MAX_SCANNED) {
+      throw new Error(`key ${key.id}: no match among the first ${MAX_SCANNED} objects; look it up by metadata idempotency_key_id`);
+    }
+  }
+  return null;
 }

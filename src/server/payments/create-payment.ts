@@ -5,6 +5,7 @@ import Stripe from "stripe";
 import type { CreatePaymentInput } from "@/lib/schemas/payment";
 import { problem } from "@/server/http/problem";
 import { withIdempotency, type FinalOutcome, type KeyedResponse } from "@/server/idempotency/with-idempotency";
+import type { Logger } from "@/server/logger";
 import { enforceRateLimit } from "@/server/rate-limit";
 import { stripe } from "@/server/stripe";
 import { paymentStatus } from "./payment-status";
@@ -20,6 +21,7 @@ type Options = {
   waitSeconds?: number;
   /** Adds fields to the request's log line: the idempotency outcome, the Stripe call. */
   annotate?: Annotate;
+  log?: Logger;
 };
 
 /**
@@ -38,6 +40,7 @@ export async function createPayment(
       // A re-drive is a retry of a request that was already counted.
       if (!recovered) await enforceRateLimit(userId, "payments.create");
       const paymentId = keyId; // see the Payment model: known before Stripe, same on re-drive
+      const answer = { description: input.description, requestId: options.requestId };
       try {
         const params: Stripe.PaymentIntentCreateParams = {
           amount: input.amount,
@@ -56,15 +59,15 @@ export async function createPayment(
           () => stripe().paymentIntents.create(params, { idempotencyKey }),
           options.annotate,
         );
-        return recordOutcome(paymentId, userId, input, intent, options.requestId);
+        return paymentOutcome(paymentId, userId, intent, answer);
       } catch (error) {
         if (error instanceof Stripe.errors.StripeCardError && error.payment_intent) {
-          return recordOutcome(paymentId, userId, input, error.payment_intent, options.requestId, error);
+          return paymentOutcome(paymentId, userId, error.payment_intent, { ...answer, decline: error });
         }
         throw providerError(error);
       }
     },
-    { waitSeconds: options.waitSeconds, onOutcome: (idempotency) => options.annotate?.({ idempotency }) },
+    { waitSeconds: options.waitSeconds, log: options.log, onOutcome: (idempotency) => options.annotate?.({ idempotency }) },
   );
 }
 
@@ -72,61 +75,67 @@ export async function createPayment(
 export type Decline = { decline_code?: string; code?: string; message?: string };
 
 /**
- * The final answer for a PaymentIntent and the Payment row that goes with it. Also used by
- * the reconciler, which finds the intent of a crashed request in Stripe.
+ * The final answer for a PaymentIntent and the Payment row that goes with it, as the engine
+ * records it; also used by the reconciler, which finds the intent of an unfinished key in
+ * Stripe. The fallback is the same answer without the client's description: what is
+ * recorded if the database refuses the text (charged must mean recorded).
  */
-export function recordOutcome(
+export function paymentOutcome(
   paymentId: string,
   userId: string,
-  input: Pick<CreatePaymentInput, "description">,
   intent: Stripe.PaymentIntent,
-  requestId: string,
-  decline?: Decline,
+  context: { description?: string | null; requestId: string; decline?: Decline },
 ): FinalOutcome {
+  const { decline } = context;
   const status: PaymentStatus = decline ? "failed" : paymentStatus(intent.status);
   const failureCode = decline ? (decline.decline_code ?? decline.code ?? "card_declined") : null;
   const createdAt = new Date();
-  const view = paymentView(
-    {
-      id: paymentId,
-      status,
-      amount: intent.amount,
-      currency: intent.currency,
-      description: input.description ?? null,
-      stripePaymentIntentId: intent.id,
-      failureCode,
-      amountRefunded: 0,
-      createdAt,
-    },
-    status === "requires_action" ? intent.client_secret : null,
-  );
-  // Written in the same statement that completes the key (completeKey). A webhook may have
-  // created the row first, from the intent's metadata (handle-stripe-event.ts): then the more
-  // advanced status wins whichever write comes second — this response may be older than the
-  // webhook (a re-drive gets Stripe's replay of the first answer). createdAt becomes ours so
-  // that GET agrees with the stored response.
+  // Written in the same statement that completes the key. A webhook may have created the row
+  // first (handle-stripe-event.ts): then the more advanced status wins whichever write comes
+  // second — this response may be older than the webhook (a re-drive gets Stripe's replay of
+  // the first answer). createdAt becomes ours so that GET agrees with the stored response.
   const ahead = proposedStatusIsAhead("payments");
-  const write = Prisma.sql`resource AS (
-    INSERT INTO payments (id, user_id, amount, currency, description, status, stripe_payment_intent_id,
-      failure_code, idempotency_key_id, created_at, updated_at)
-    SELECT ${paymentId}::uuid, ${userId}::uuid, ${intent.amount}, ${intent.currency}, ${input.description ?? null},
-      ${status}::payment_status, ${intent.id}, ${failureCode}, completed.id, ${createdAt}, ${createdAt}
-    FROM completed
-    ON CONFLICT (id) DO UPDATE SET
-      idempotency_key_id = EXCLUDED.idempotency_key_id,
-      created_at = EXCLUDED.created_at,
-      status = CASE WHEN ${ahead} THEN EXCLUDED.status ELSE payments.status END,
-      failure_code = CASE WHEN ${ahead} THEN EXCLUDED.failure_code ELSE payments.failure_code END,
-      updated_at = now()
-    RETURNING id)`;
+  const answer = (description: string | null) => {
+    const view = paymentView(
+      {
+        id: paymentId,
+        status,
+        amount: intent.amount,
+        currency: intent.currency,
+        description,
+        stripePaymentIntentId: intent.id,
+        failureCode,
+        amountRefunded: 0,
+        createdAt,
+      },
+      status === "requires_action" ? intent.client_secret : null,
+    );
+    const write = Prisma.sql`resource AS (
+      INSERT INTO payments (id, user_id, amount, currency, description, status, stripe_payment_intent_id,
+        failure_code, idempotency_key_id, created_at, updated_at)
+      SELECT ${paymentId}::uuid, ${userId}::uuid, ${intent.amount}, ${intent.currency}, ${description},
+        ${status}::payment_status, ${intent.id}, ${failureCode}, completed.id, ${createdAt}, ${createdAt}
+      FROM completed
+      ON CONFLICT (id) DO UPDATE SET
+        idempotency_key_id = EXCLUDED.idempotency_key_id,
+        created_at = EXCLUDED.created_at,
+        description = COALESCE(payments.description, EXCLUDED.description),
+        status = CASE WHEN ${ahead} THEN EXCLUDED.status ELSE payments.status END,
+        failure_code = CASE WHEN ${ahead} THEN EXCLUDED.failure_code ELSE payments.failure_code END,
+        updated_at = now()
+      RETURNING id)`;
+    const body = decline
+      ? problem("card_declined", decline.message || "Your card was declined.", context.requestId, { declineCode: failureCode, payment: view })
+      : view;
+    return { body, write };
+  };
 
-  if (decline) {
-    const body = problem("card_declined", decline.message || "Your card was declined.", requestId, {
-      declineCode: failureCode,
-      payment: view,
-    });
-    return { status: 402, body, write };
-  }
-  return { status: 201, body: view, write };
+  const primary = answer(context.description ?? null);
+  return {
+    status: decline ? 402 : 201,
+    ...primary,
+    stripeObjectId: intent.id,
+    // Always offered, even when it equals the first: a write refused once is tried again.
+    fallback: answer(null),
+  };
 }
-

@@ -5,6 +5,7 @@ import type { CreateRefundInput } from "@/lib/schemas/refund";
 import { db } from "@/server/db";
 import { ApiError } from "@/server/http/api-error";
 import { withIdempotency, type FinalOutcome, type KeyedResponse } from "@/server/idempotency/with-idempotency";
+import type { Logger } from "@/server/logger";
 import { stripe } from "@/server/stripe";
 import { isUuid } from "./is-uuid";
 import { providerError } from "./provider-error";
@@ -16,13 +17,28 @@ type Options = {
   waitSeconds?: number;
   /** Adds fields to the request's log line: the idempotency outcome, the Stripe call. */
   annotate?: Annotate;
+  log?: Logger;
 };
 
 type RefundablePayment = Pick<Payment, "id" | "status" | "amount" | "currency" | "amountRefunded" | "stripePaymentIntentId">;
 
 /** The keyed path of a payment's refunds: part of the fingerprint, so a key cannot cross payments. */
-function refundsPath(paymentId: string): string {
+export function refundsPath(paymentId: string): string {
   return `/api/payments/${paymentId}/refunds`;
+}
+
+/** The payment id in a refund key's path, or null for a key of another route. */
+export function paymentIdOfRefundsPath(path: string): string | null {
+  const match = /^\/api\/payments\/([^/]+)\/refunds$/.exec(path);
+  return match && isUuid(match[1]) ? match[1] : null;
+}
+
+/** One of the user's payments, with what a refund needs of it. */
+export function findRefundablePayment(userId: string, paymentId: string): Promise<RefundablePayment | null> {
+  return db().payment.findFirst({
+    where: { id: paymentId, userId },
+    select: { id: true, status: true, amount: true, currency: true, amountRefunded: true, stripePaymentIntentId: true },
+  });
 }
 
 /**
@@ -41,10 +57,7 @@ export async function createRefund(
   return withIdempotency(
     { userId, key, method: "POST", path: refundsPath(paymentId), body: input },
     async ({ keyId, recovered }) => {
-      const payment = await db().payment.findFirst({
-        where: { id: paymentId, userId },
-        select: { id: true, status: true, amount: true, currency: true, amountRefunded: true, stripePaymentIntentId: true },
-      });
+      const payment = await findRefundablePayment(userId, paymentId);
       if (!payment) throw new ApiError("not_found", "No such payment.");
       if (payment.status !== "succeeded") {
         throw new ApiError("payment_not_refundable", `Only a succeeded payment can be refunded; this one is ${payment.status}.`);
@@ -70,12 +83,12 @@ export async function createRefund(
           () => stripe().refunds.create(params, { idempotencyKey: `refund/${keyId}` }),
           options.annotate,
         );
-        return recordRefund(refundId, userId, payment, refund);
+        return refundOutcome(refundId, userId, payment, refund);
       } catch (error) {
         throw refundError(error);
       }
     },
-    { waitSeconds: options.waitSeconds, onOutcome: (idempotency) => options.annotate?.({ idempotency }) },
+    { waitSeconds: options.waitSeconds, log: options.log, onOutcome: (idempotency) => options.annotate?.({ idempotency }) },
   );
 }
 
@@ -94,7 +107,12 @@ function assertWithinRemaining(payment: RefundablePayment, amount: number | unde
   throw new ApiError("refund_exceeds_remaining", detail, { extensions: { amountRemaining: Math.max(remaining, 0) } });
 }
 
-function recordRefund(refundId: string, userId: string, payment: RefundablePayment, refund: Stripe.Refund): FinalOutcome {
+/**
+ * The final answer for a Stripe refund and the rows that go with it, as the engine records
+ * it; also used by the reconciler. The fallback leaves the payment's refunded amount to the
+ * charge.refunded webhook, should the database refuse that update.
+ */
+export function refundOutcome(refundId: string, userId: string, payment: RefundablePayment, refund: Stripe.Refund): FinalOutcome {
   const createdAt = new Date();
   const status = refund.status ?? "pending";
   const view = refundView({ id: refundId, paymentId: payment.id, amount: refund.amount, status, stripeRefundId: refund.id, createdAt });
@@ -107,7 +125,7 @@ function recordRefund(refundId: string, userId: string, payment: RefundablePayme
       ? refund.charge.amount_refunded
       : payment.amountRefunded + refund.amount;
   // The refund.created webhook may have inserted the row first (from the refund's metadata).
-  const write = Prisma.sql`
+  const refundRow = Prisma.sql`
     refund AS (
       INSERT INTO refunds (id, payment_id, user_id, amount, status, stripe_refund_id, idempotency_key_id, created_at, updated_at)
       SELECT ${refundId}::uuid, ${payment.id}::uuid, ${userId}::uuid, ${refund.amount}, ${status}, ${refund.id},
@@ -119,14 +137,15 @@ function recordRefund(refundId: string, userId: string, payment: RefundablePayme
         status = CASE WHEN ${proposedStatusIsAhead("refunds")} THEN EXCLUDED.status ELSE refunds.status END,
         updated_at = now()
       RETURNING id
-    ),
+    )`;
+  const write = Prisma.sql`${refundRow},
     resource AS (
       UPDATE payments SET amount_refunded = ${refundedOnCharge}, updated_at = now()
       FROM completed
       WHERE payments.id = ${payment.id}::uuid AND payments.amount_refunded < ${refundedOnCharge}
       RETURNING payments.id
     )`;
-  return { status: 201, body: view, write };
+  return { status: 201, body: view, write, stripeObjectId: refund.id, fallback: { body: view, write: refundRow } };
 }
 
 /** Stripe's refusals of an over-refund become ours; anything else is mapped as for payments. */

@@ -13,7 +13,7 @@ import { paymentLocation } from "@/server/payments/payment-view";
 export const dynamic = "force-dynamic";
 
 /** Create a payment, exactly once per Idempotency-Key (docs/API.md). */
-export const POST = withRoute(async ({ request, requestId, annotate }) => {
+export const POST = withRoute(async ({ request, requestId, log, annotate }) => {
   const user = await requireUser(request);
   annotate({ userId: user.id });
   const key = parseIdempotencyKey(request.headers);
@@ -21,6 +21,7 @@ export const POST = withRoute(async ({ request, requestId, annotate }) => {
   const result = await createPayment(user.id, key, input, {
     requestId,
     waitSeconds: parsePreferWait(request.headers),
+    log,
     annotate,
   });
   return keyedResponse(result, (payment) => paymentLocation(payment.id));

@@ -1,0 +1,233 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { Prisma } from "@prisma/client";
+import { db } from "@/server/db";
+
+/**
+ * Every SQL statement on `idempotency_keys`, each one round trip and one atomic step of a
+ * key's life (docs/decisions/005-key-states.md). Clock comparisons use PostgreSQL's `now()`,
+ * the one clock every app instance shares. Writes to a row we own are fenced by our
+ * `lock_token`: a request whose lock was taken over changes nothing.
+ */
+
+export type RecoveryPoint = "started" | "finished" | "needs_reconciliation";
+
+/** What the engine reads of a key row: its stored facts, and clock checks made by PostgreSQL. */
+export type KeyRow = {
+  id: string;
+  requestHash: string;
+  lockToken: string | null;
+  recoveryPoint: RecoveryPoint;
+  responseStatus: number | null;
+  /** Exact text of the stored response body (`json` column read as text). */
+  responseBody: string | null;
+  /** The Stripe object the request produced (pi_…, re_…), once Stripe has answered. */
+  stripeObjectId: string | null;
+  /** True when this claim created the row. */
+  inserted: boolean;
+  /** Past `expires_at`. */
+  expired: boolean;
+  /** Locked, and the lock is younger than the lock timeout: its owner is presumably alive. */
+  lockHeld: boolean;
+  /** Older than Stripe's own key window: re-driving could charge again, so reconcile instead. */
+  tooOldToRedrive: boolean;
+};
+
+/** A keyed request: the row it claims is unique per (user, key). */
+export type KeyScope = { userId: string; key: string; method: string; path: string; requestHash: string };
+
+export type KeyTimings = { ttlSeconds: number; lockTimeoutSeconds: number };
+
+/** The final answer of a keyed request, and the domain rows that go with it. */
+export type Completion = {
+  status: number;
+  /** Exact JSON text, replayed byte for byte. */
+  body: string;
+  /** The Stripe object the answer is about, kept on the row (webhooks check it). */
+  stripeObjectId: string | null;
+  /** The domain rows, as CTEs (`name AS (…)`, comma-separated) selecting from `completed`. */
+  write?: Prisma.Sql;
+};
+
+/** Stripe keeps idempotency keys at least 24 h; leave an hour of margin before re-driving. */
+export const REDRIVE_WINDOW_HOURS = 23;
+
+const lockIsFresh = (timings: KeyTimings) =>
+  Prisma.sql`(lock_token IS NOT NULL AND locked_at > now() - make_interval(secs => ${timings.lockTimeoutSeconds}::float8))`;
+
+/**
+ * Claim: insert the key locked by us, or return the row that already holds (user, key).
+ * `ON CONFLICT DO NOTHING` makes concurrent claims race safely: one inserts, the others read
+ * its row. Null when that row was committed after this statement's snapshot: claim again.
+ */
+export async function claim(scope: KeyScope, timings: KeyTimings, lockToken: string): Promise<KeyRow | null> {
+  const rows = await db().$queryRaw<KeyRow[]>(Prisma.sql`
+    WITH inserted AS (
+      INSERT INTO idempotency_keys
+        (id, user_id, key, method, path, request_hash, lock_token, locked_at, recovery_point, expires_at)
+      VALUES (
+        ${randomUUID()}::uuid, ${scope.userId}::uuid, ${scope.key}, ${scope.method}, ${scope.path},
+        ${scope.requestHash}, ${lockToken}::uuid, now(), 'started',
+        now() + make_interval(secs => ${timings.ttlSeconds}::float8)
+      )
+      ON CONFLICT (user_id, key) DO NOTHING
+      RETURNING *
+    ), candidate AS (
+      SELECT *, true AS inserted FROM inserted
+      UNION ALL
+      SELECT *, false AS inserted FROM idempotency_keys
+      WHERE user_id = ${scope.userId}::uuid AND key = ${scope.key} AND NOT EXISTS (SELECT 1 FROM inserted)
+    )
+    SELECT id::text AS "id", request_hash AS "requestHash", lock_token::text AS "lockToken",
+      recovery_point::text AS "recoveryPoint", response_status AS "responseStatus",
+      response_body::text AS "responseBody", stripe_object_id AS "stripeObjectId", inserted,
+      expires_at <= now() AS "expired",
+      ${lockIsFresh(timings)} AS "lockHeld",
+      created_at < now() - make_interval(hours => ${REDRIVE_WINDOW_HOURS}) AS "tooOldToRedrive"
+    FROM candidate`);
+  return rows[0] ?? null;
+}
+
+/**
+ * Take over: lock an unfinished row whose owner released it or died (its lock is older than
+ * the lock timeout), if it is still as we observed it. Compare-and-set on the lock token *and*
+ * the recovery point: of several takers exactly one wins, and a row flagged for reconciliation
+ * after we looked is not re-driven.
+ */
+export async function takeOver(
+  observed: Pick<KeyRow, "id" | "lockToken" | "recoveryPoint">,
+  lockToken: string,
+  timings: KeyTimings,
+): Promise<boolean> {
+  const taken = await db().$executeRaw(Prisma.sql`
+    UPDATE idempotency_keys SET lock_token = ${lockToken}::uuid, locked_at = now()
+    WHERE id = ${observed.id}::uuid
+      AND recovery_point = ${observed.recoveryPoint}::recovery_point AND recovery_point <> 'finished'
+      AND lock_token IS NOT DISTINCT FROM ${observed.lockToken}::uuid
+      AND NOT ${lockIsFresh(timings)}`);
+  return taken === 1;
+}
+
+/**
+ * Replace expired: a finished key past its TTL starts a new request. Delete the old row and
+ * insert a new one locked by us (new id, hence a new Stripe idempotency key) in one
+ * statement, so no other request sees the key missing in between. Unfinished rows are never
+ * replaced: their request may have charged, and only re-driving or reconciling tells.
+ * Returns the new row's id, or null if another request changed the row first.
+ */
+export async function replaceExpired(oldKeyId: string, scope: KeyScope, timings: KeyTimings, lockToken: string): Promise<string | null> {
+  const rows = await db().$queryRaw<{ id: string }[]>(Prisma.sql`
+    WITH gone AS (
+      DELETE FROM idempotency_keys
+      WHERE id = ${oldKeyId}::uuid AND recovery_point = 'finished' AND expires_at <= now()
+      RETURNING user_id, key
+    )
+    INSERT INTO idempotency_keys
+      (id, user_id, key, method, path, request_hash, lock_token, locked_at, recovery_point, expires_at)
+    SELECT ${randomUUID()}::uuid, user_id, key, ${scope.method}, ${scope.path}, ${scope.requestHash},
+      ${lockToken}::uuid, now(), 'started', now() + make_interval(secs => ${timings.ttlSeconds}::float8)
+    FROM gone
+    RETURNING id::text AS id`);
+  return rows[0]?.id ?? null;
+}
+
+/**
+ * Complete: store the final answer, write the domain rows, mark the key finished and unlock,
+ * in one statement (so one transaction), only while we hold the lock. False if fenced out.
+ */
+export async function complete(keyId: string, lockToken: string, completion: Completion): Promise<boolean> {
+  const rows = await db().$queryRaw<{ completed: number }[]>(Prisma.sql`
+    WITH completed AS (
+      UPDATE idempotency_keys
+      SET recovery_point = 'finished', response_status = ${completion.status}, response_body = ${completion.body}::json,
+          stripe_object_id = ${completion.stripeObjectId}, lock_token = NULL, locked_at = NULL, completed_at = now()
+      WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid
+      RETURNING id, user_id
+    )${completion.write ? Prisma.sql`, ${completion.write}` : Prisma.empty}
+    SELECT count(*)::int AS completed FROM completed`);
+  return rows[0]?.completed === 1;
+}
+
+/**
+ * Release after a transient failure: unlock and store nothing, so the next retry (or the
+ * reconciler) takes the row over and repeats the Stripe call under the same Stripe key.
+ */
+export async function release(keyId: string, lockToken: string): Promise<void> {
+  await db().$executeRaw(Prisma.sql`
+    UPDATE idempotency_keys SET lock_token = NULL, locked_at = NULL
+    WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid`);
+}
+
+/**
+ * Forget a key that provably caused nothing (refused before Stripe, or Stripe holds no
+ * object for it): delete the row, so the key is as if never used and may carry any body.
+ */
+export async function forget(keyId: string, lockToken: string): Promise<void> {
+  await db().$executeRaw(Prisma.sql`
+    DELETE FROM idempotency_keys
+    WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid AND recovery_point <> 'finished'`);
+}
+
+/**
+ * Flag for reconciliation: the outcome could not be recorded, or the request failed in a way
+ * no retry fixes. Unlock and wait for `npm run reconcile`; retries are answered, not re-driven.
+ * Keeps a Stripe object id already known. False if fenced out.
+ */
+export async function flagForReconciliation(keyId: string, lockToken: string, stripeObjectId: string | null): Promise<boolean> {
+  const flagged = await db().$executeRaw(Prisma.sql`
+    UPDATE idempotency_keys
+    SET recovery_point = 'needs_reconciliation', stripe_object_id = COALESCE(${stripeObjectId}, stripe_object_id),
+        lock_token = NULL, locked_at = NULL
+    WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid`);
+  return flagged === 1;
+}
+
+/** An unfinished key as the reconciler sees it. */
+export type UnfinishedKey = Pick<KeyRow, "id" | "lockToken" | "recoveryPoint" | "stripeObjectId"> & {
+  userId: string;
+  path: string;
+  /** Unix seconds, as Stripe counts time. */
+  createdAt: number;
+};
+
+/**
+ * Keys the reconciler should resolve, oldest first: every flagged key, and every other
+ * unfinished key older than `olderThanSeconds` (no client retry is coming, or re-driving is
+ * no longer safe); in both cases only if no live request holds it.
+ */
+export async function listUnfinished(options: { olderThanSeconds: number; limit: number }, timings: KeyTimings): Promise<UnfinishedKey[]> {
+  return db().$queryRaw<UnfinishedKey[]>(Prisma.sql`
+    SELECT id::text AS id, user_id::text AS "userId", path, lock_token::text AS "lockToken",
+      recovery_point::text AS "recoveryPoint", stripe_object_id AS "stripeObjectId",
+      floor(extract(epoch FROM created_at))::int AS "createdAt"
+    FROM idempotency_keys
+    WHERE recovery_point <> 'finished' AND NOT ${lockIsFresh(timings)}
+      AND (recovery_point = 'needs_reconciliation'
+        OR created_at <= now() - make_interval(secs => ${options.olderThanSeconds}::float8))
+    ORDER BY created_at
+    LIMIT ${options.limit}`);
+}
+
+/**
+ * Cleanup: delete up to `batchSize` finished keys past their TTL. Unfinished keys are never
+ * deleted: they may stand for money that moved, and only the reconciler may decide.
+ * `SKIP LOCKED` lets several cleanups and live requests replacing an expired key run at once.
+ */
+export async function deleteExpired(batchSize: number): Promise<number> {
+  return db().$executeRaw(Prisma.sql`
+    WITH doomed AS (
+      SELECT id FROM idempotency_keys
+      WHERE expires_at <= now() AND recovery_point = 'finished'
+      ORDER BY expires_at
+      LIMIT ${batchSize}
+      FOR UPDATE SKIP LOCKED
+    )
+    DELETE FROM idempotency_keys AS k USING doomed WHERE k.id = doomed.id`);
+}
+
+/** How many keys a cleanup may delete now. */
+export async function countExpired(): Promise<number> {
+  const [row] = await db().$queryRaw<{ count: number }[]>(Prisma.sql`
+    SELECT count(*)::int AS count FROM idempotency_keys WHERE expires_at <= now() AND recovery_point = 'finished'`);
+  return row?.count ?? 0;
+}
