@@ -1,0 +1,179 @@
+import { randomUUID } from "node:crypto";
+import { Prisma } from "@prisma/client";
+import { describe, expect, it } from "vitest";
+import { db } from "@/server/db";
+import { createUser } from "../../../tests/helpers/database";
+import * as keys from "./key-store";
+
+// Each statement of the key store against the real PostgreSQL of this file: the compare-and-
+// set conditions are what keep two instances from both owning a key.
+
+const timings = { ttlSeconds: 3_600, lockTimeoutSeconds: 5 };
+
+async function scopeFor(body = "a") {
+  const user = await createUser();
+  return { userId: user.id, key: randomUUID(), method: "POST", path: "/api/payments", requestHash: body.repeat(64) };
+}
+
+async function claimed(scope: keys.KeyScope) {
+  const token = randomUUID();
+  const row = await keys.claim(scope, timings, token);
+  if (!row) throw new Error("claim found nothing");
+  return { row, token };
+}
+
+const set = (id: string, assignments: Prisma.Sql) => db().$executeRaw(Prisma.sql`UPDATE idempotency_keys SET ${assignments} WHERE id = ${id}::uuid`);
+const stored = (id: string) => db().idempotencyKey.findUnique({ where: { id } });
+const completion = { status: 201, body: '{"ok":true}', stripeObjectId: "pi_123" };
+
+describe("claim", () => {
+  it("inserts the key locked by us, then returns that row to the next claim with its clock checks", async () => {
+    const scope = await scopeFor();
+    const { row, token } = await claimed(scope);
+    expect(row).toMatchObject({ inserted: true, lockToken: token, recoveryPoint: "started", lockHeld: true, expired: false, tooOldToRedrive: false });
+    const again = await keys.claim(scope, timings, randomUUID());
+    expect(again).toMatchObject({ id: row.id, inserted: false, lockToken: token, lockHeld: true });
+
+    await set(row.id, Prisma.sql`locked_at = now() - interval '6 seconds', expires_at = now(), created_at = now() - interval '23 hours 1 minute'`);
+    expect(await keys.claim(scope, timings, randomUUID())).toMatchObject({ lockHeld: false, expired: true, tooOldToRedrive: true });
+  });
+
+  it("lets exactly one of many concurrent claims insert", async () => {
+    const scope = await scopeFor();
+    const rows = await Promise.all(Array.from({ length: 20 }, () => keys.claim(scope, timings, randomUUID())));
+    expect(rows.filter((r) => r?.inserted)).toHaveLength(1);
+    expect(await db().idempotencyKey.count({ where: { userId: scope.userId } })).toBe(1);
+  });
+});
+
+describe("takeOver", () => {
+  it("takes a released row, exactly once among concurrent takers", async () => {
+    const { row, token } = await claimed(await scopeFor());
+    await keys.release(row.id, token);
+    const observed = { id: row.id, lockToken: null, recoveryPoint: "started" as const };
+    const wins = await Promise.all(Array.from({ length: 10 }, () => keys.takeOver(observed, randomUUID(), timings)));
+    expect(wins.filter(Boolean)).toHaveLength(1);
+  });
+
+  it("takes a stale lock, never a fresh one", async () => {
+    const { row, token } = await claimed(await scopeFor());
+    const observed = { id: row.id, lockToken: token, recoveryPoint: "started" as const };
+    expect(await keys.takeOver(observed, randomUUID(), timings)).toBe(false);
+    await set(row.id, Prisma.sql`locked_at = now() - interval '6 seconds'`);
+    expect(await keys.takeOver(observed, randomUUID(), timings)).toBe(true);
+  });
+
+  it("refuses a row whose recovery point changed since it was observed (flagged meanwhile), and finished rows", async () => {
+    const { row, token } = await claimed(await scopeFor());
+    await keys.flagForReconciliation(row.id, token, null);
+    // Observed as released and started; flagged since: the request must not re-drive it.
+    expect(await keys.takeOver({ id: row.id, lockToken: null, recoveryPoint: "started" }, randomUUID(), timings)).toBe(false);
+    const reconciler = randomUUID();
+    expect(await keys.takeOver({ id: row.id, lockToken: null, recoveryPoint: "needs_reconciliation" }, reconciler, timings)).toBe(true);
+    expect(await keys.complete(row.id, reconciler, completion)).toBe(true);
+    expect(await keys.takeOver({ id: row.id, lockToken: null, recoveryPoint: "finished" }, randomUUID(), timings)).toBe(false);
+  });
+});
+
+describe("complete", () => {
+  it("stores the answer, the Stripe object and the domain rows, and unlocks — only for the lock holder", async () => {
+    const { row, token } = await claimed(await scopeFor());
+    const write = Prisma.sql`resource AS (INSERT INTO webhook_events (id, type) SELECT 'evt_' || completed.id, 'test' FROM completed RETURNING id)`;
+    expect(await keys.complete(row.id, randomUUID(), { ...completion, write })).toBe(false);
+    expect(await db().webhookEvent.count({ where: { id: `evt_${row.id}` } })).toBe(0);
+    expect(await keys.complete(row.id, token, { ...completion, write })).toBe(true);
+    expect(await stored(row.id)).toMatchObject({ recoveryPoint: "finished", responseStatus: 201, responseBody: { ok: true }, stripeObjectId: "pi_123", lockToken: null });
+    expect(await db().webhookEvent.count({ where: { id: `evt_${row.id}` } })).toBe(1);
+  });
+
+  it("writes nothing when the domain write is refused: the whole statement rolls back", async () => {
+    const { row, token } = await claimed(await scopeFor());
+    const refused = Prisma.sql`resource AS (INSERT INTO webhook_events (id, type) SELECT NULL, 'test' FROM completed RETURNING id)`;
+    await expect(keys.complete(row.id, token, { ...completion, write: refused })).rejects.toThrow(/null value|23502/);
+    expect(await stored(row.id)).toMatchObject({ recoveryPoint: "started", lockToken: token, responseStatus: null });
+  });
+});
+
+describe("release, forget, flag", () => {
+  it("release unlocks and keeps the recovery point; forget deletes only unfinished rows of the lock holder", async () => {
+    const { row, token } = await claimed(await scopeFor());
+    await keys.forget(row.id, randomUUID());
+    expect(await stored(row.id)).not.toBeNull();
+    await keys.release(row.id, token);
+    expect(await stored(row.id)).toMatchObject({ recoveryPoint: "started", lockToken: null, lockedAt: null });
+
+    const again = await claimed(await scopeFor());
+    expect(await keys.complete(again.row.id, again.token, completion)).toBe(true);
+    await keys.forget(again.row.id, again.token);
+    expect(await stored(again.row.id)).toMatchObject({ recoveryPoint: "finished" });
+  });
+
+  it("flag keeps a Stripe object already known and is fenced by the lock", async () => {
+    const { row, token } = await claimed(await scopeFor());
+    expect(await keys.flagForReconciliation(row.id, randomUUID(), "pi_other")).toBe(false);
+    expect(await keys.flagForReconciliation(row.id, token, "pi_known")).toBe(true);
+    const reconciler = randomUUID();
+    await keys.takeOver({ id: row.id, lockToken: null, recoveryPoint: "needs_reconciliation" }, reconciler, timings);
+    expect(await keys.flagForReconciliation(row.id, reconciler, null)).toBe(true);
+    expect(await stored(row.id)).toMatchObject({ recoveryPoint: "needs_reconciliation", stripeObjectId: "pi_known", lockToken: null });
+  });
+});
+
+describe("replaceExpired", () => {
+  it("replaces a finished key past its TTL by a new row, never an unfinished or a live one", async () => {
+    const scope = await scopeFor();
+    const { row, token } = await claimed(scope);
+    expect(await keys.replaceExpired(row.id, scope, timings, randomUUID())).toBeNull(); // unfinished
+    await keys.complete(row.id, token, completion);
+    expect(await keys.replaceExpired(row.id, scope, timings, randomUUID())).toBeNull(); // live
+    await set(row.id, Prisma.sql`expires_at = now() - interval '1 second'`);
+    const [first, second] = await Promise.all([
+      keys.replaceExpired(row.id, scope, timings, randomUUID()),
+      keys.replaceExpired(row.id, scope, timings, randomUUID()),
+    ]);
+    expect([first, second].filter(Boolean)).toHaveLength(1);
+    const newId = (first ?? second)!;
+    expect(newId).not.toBe(row.id);
+    expect(await stored(newId)).toMatchObject({ recoveryPoint: "started", key: scope.key });
+    expect(await stored(row.id)).toBeNull();
+  });
+
+  it("leaves an expired unfinished key alone: its request may have charged", async () => {
+    const scope = await scopeFor();
+    const { row, token } = await claimed(scope);
+    await keys.release(row.id, token);
+    await set(row.id, Prisma.sql`expires_at = now() - interval '1 second'`);
+    expect(await keys.replaceExpired(row.id, scope, timings, randomUUID())).toBeNull();
+    expect(await stored(row.id)).toMatchObject({ recoveryPoint: "started" });
+  });
+});
+
+describe("listUnfinished and deleteExpired", () => {
+  it("list flagged keys of any age and old unfinished ones nobody holds; cleanup deletes only finished ones", async () => {
+    const flagged = await claimed(await scopeFor());
+    await keys.flagForReconciliation(flagged.row.id, flagged.token, "pi_flagged");
+    const old = await claimed(await scopeFor());
+    await keys.release(old.row.id, old.token);
+    await set(old.row.id, Prisma.sql`created_at = now() - interval '2 hours', expires_at = now() - interval '1 second'`);
+    const young = await claimed(await scopeFor());
+    await keys.release(young.row.id, young.token);
+    const live = await claimed(await scopeFor());
+    await set(live.row.id, Prisma.sql`created_at = now() - interval '2 hours'`);
+    const done = await claimed(await scopeFor());
+    await keys.complete(done.row.id, done.token, completion);
+    await set(done.row.id, Prisma.sql`created_at = now() - interval '2 hours', expires_at = now() - interval '1 second'`);
+
+    const listed = await keys.listUnfinished({ olderThanSeconds: 3_600, limit: 100 }, timings);
+    const ids = listed.map((k) => k.id);
+    expect(ids).toEqual(expect.arrayContaining([flagged.row.id, old.row.id]));
+    expect(ids).not.toContain(young.row.id);
+    expect(ids).not.toContain(live.row.id);
+    expect(ids).not.toContain(done.row.id);
+    expect(listed.find((k) => k.id === flagged.row.id)).toMatchObject({ recoveryPoint: "needs_reconciliation", stripeObjectId: "pi_flagged", path: "/api/payments" });
+
+    expect(await keys.countExpired()).toBeGreaterThanOrEqual(1);
+    await keys.deleteExpired(1_000);
+    expect(await stored(done.row.id)).toBeNull();
+    expect(await stored(old.row.id)).not.toBeNull();
+  });
+});
