@@ -13,7 +13,7 @@ import {
 import { draftRequest } from "@/lib/checkout/draft-request";
 import { newIdempotencyKey } from "@/lib/checkout/new-idempotency-key";
 import { attemptFor, attemptToResume, settleAttempt, type PaymentAttempt } from "@/lib/checkout/payment-attempt";
-import { MAX_ATTEMPTS, submitPayment, type PaymentOutcome, type RetryReason } from "@/lib/checkout/submit-payment";
+import { MAX_ATTEMPTS, OUTCOME_NOT_RECORDED, submitPayment, type PaymentOutcome, type RetryReason } from "@/lib/checkout/submit-payment";
 import { CURRENCIES, CURRENCY_CODES, MAXIMUM_AMOUNT, type Currency } from "@/lib/currencies";
 import { DISPLAY_LOCALE } from "@/lib/display-locale";
 import { formatMoney } from "@/lib/format-money";
@@ -260,6 +260,9 @@ function Checkout() {
 function problemMessage(outcome: Exclude<PaymentOutcome, FinalOutcome>): string {
   if (outcome.kind === "unanswered") return `${outcome.message} Your payment may or may not have gone through.`;
   if (outcome.status === 401) return "Your session has ended. Sign in again in another tab, then pay here.";
+  if (outcome.code === OUTCOME_NOT_RECORDED) {
+    return "Your payment reached the payment provider but is not recorded here yet. Do not pay again with other details: it will appear in your payment history once recorded, and paying again with the same details shows its outcome.";
+  }
   return outcome.message;
 }
 

@@ -57,6 +57,7 @@ describe("settleAttempt", () => {
     ["no answer after every retry", { kind: "unanswered", reason: "network", message: "offline" }],
     ["a rate limit (429)", { kind: "rejected", status: 429, code: "rate_limited", message: "slow down" }],
     ["an expired session (401)", { kind: "rejected", status: 401, code: "unauthorized", message: "sign in" }],
+    ["a payment processed but not recorded yet (500)", { kind: "rejected", status: 500, code: "outcome_not_recorded", message: "pi_1" }],
   ])("keeps the key after %s", (_what, outcome) => {
     expect(settleAttempt(sending, outcome)).toEqual({ ...sending, state: "unresolved" });
   });

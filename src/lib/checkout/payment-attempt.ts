@@ -1,5 +1,5 @@
 import type { CreatePaymentInput } from "../schemas/payment";
-import type { PaymentOutcome } from "./submit-payment";
+import { OUTCOME_NOT_RECORDED, type PaymentOutcome } from "./submit-payment";
 
 /**
  * One logical payment: the Idempotency-Key and the exact request it was first sent with.
@@ -38,11 +38,13 @@ export function attemptFor(
  * What is left of the attempt once `outcome` arrived: nothing after a final answer (201,
  * 402, or a 4xx that says this request is wrong), the same key otherwise. A 401 and a 429
  * say nothing about the payment itself (an earlier try of the key may have gone through),
- * so the key is kept for when the customer signs in again or waits.
+ * so the key is kept for when the customer signs in again or waits; so is a payment that
+ * was processed but is not recorded yet: paying again must replay it, never charge anew.
  */
 export function settleAttempt(attempt: PaymentAttempt, outcome: PaymentOutcome): PaymentAttempt | null {
   if (outcome.kind === "payment" || outcome.kind === "declined") return null;
-  if (outcome.kind === "rejected" && outcome.status !== 401 && outcome.status !== 429) return null;
+  const keepsKey = outcome.kind !== "rejected" || outcome.status === 401 || outcome.status === 429 || outcome.code === OUTCOME_NOT_RECORDED;
+  if (!keepsKey) return null;
   return { ...attempt, state: "unresolved" };
 }
 

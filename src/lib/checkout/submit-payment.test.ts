@@ -145,3 +145,20 @@ describe("submitPayment", () => {
     expect(outcome).toMatchObject({ kind: "rejected", status: 404, message: "The request failed (HTTP 404)." });
   });
 });
+
+describe("a payment the provider processed but the server has not recorded yet", () => {
+  it("stops at the first outcome_not_recorded instead of retrying, and passes its detail on", async () => {
+    const detail = "The payment provider processed this request (pi_42), but its outcome could not be recorded yet.";
+    const { outcome, requests, sleeps } = await run([problem(500, "outcome_not_recorded", detail, { stripeObjectId: "pi_42" })]);
+    expect(outcome).toEqual({ kind: "rejected", status: 500, code: "outcome_not_recorded", message: detail });
+    expect(requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
+  it("still retries any other 500 with the same key", async () => {
+    const { outcome, requests } = await run([problem(500, "internal_error", "oops"), json(201, PAYMENT)]);
+    expect(outcome).toEqual({ kind: "payment", payment: PAYMENT, replayed: false });
+    expect(requests.map((r) => (r.init.headers as Record<string, string>)["Idempotency-Key"])).toEqual(["key-1", "key-1"]);
+  });
+});
+

@@ -7,6 +7,9 @@ export const MAX_ATTEMPTS = 6;
 /** RFC 7240 `Prefer: wait`: a duplicate waits this long for the first request's answer instead of a 409. */
 const PREFER_WAIT_SECONDS = 5;
 
+/** The server's answer for a payment the provider processed but that is not recorded yet (docs/API.md). */
+export const OUTCOME_NOT_RECORDED = "outcome_not_recorded";
+
 /** Why the previous attempt is being retried. */
 export type RetryReason = "network" | "in_progress" | "unavailable";
 
@@ -77,10 +80,18 @@ async function sendOnce(send: typeof fetch, options: Options): Promise<Answer> {
   }
   const retryAfter = response.headers.get("Retry-After");
   if (response.status === 409) return { retry: "in_progress", retryAfter };
-  if (response.status >= 500) return { retry: "unavailable", retryAfter };
   // A body cut off by a broken connection reads as null (as does a proxy's HTML page).
   const body: unknown = await response.json().catch(() => null);
   const replayed = response.headers.get("Idempotent-Replayed") === "true";
+  const problem = problemResponseSchema.safeParse(body);
+  if (response.status >= 500) {
+    // The provider processed the payment but the server could not record it yet: retrying
+    // now changes nothing (it is reconciled later), so say so instead of spinning.
+    if (problem.success && problem.data.code === OUTCOME_NOT_RECORDED) {
+      return { done: { kind: "rejected", status: response.status, code: OUTCOME_NOT_RECORDED, message: problem.data.detail } };
+    }
+    return { retry: "unavailable", retryAfter };
+  }
 
   if (response.status === 201 || response.status === 402) {
     // A final answer that did not arrive whole: the server stored it, so the same key
@@ -88,7 +99,6 @@ async function sendOnce(send: typeof fetch, options: Options): Promise<Answer> {
     const answer = response.status === 201 ? paymentAnswer(body, replayed) : declineAnswer(body, replayed);
     return answer ? { done: answer } : { retry: "network", retryAfter };
   }
-  const problem = problemResponseSchema.safeParse(body);
   return {
     done: {
       kind: "rejected",
