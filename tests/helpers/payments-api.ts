@@ -14,13 +14,19 @@ export async function customer(): Promise<TestCustomer> {
   return { id: user.id, email: user.email, headers: { Authorization: `Bearer ${await apiKeyFor(user.id)}` } };
 }
 
-type PayOptions = { key?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> };
+type PayOptions = {
+  /** Default: a fresh key. null: no header. An array: one header line per element. */
+  key?: string | string[] | null;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+};
 
 /** POST /api/payments through the real route handler. */
 export function pay(who: TestCustomer | null, options: PayOptions = {}): Promise<Response> {
-  const headers: Record<string, string> = { "Content-Type": "application/json", ...who?.headers, ...options.headers };
+  const headers = new Headers({ "Content-Type": "application/json", ...who?.headers, ...options.headers });
   const key = options.key === undefined ? randomUUID() : options.key;
-  if (key !== null) headers["Idempotency-Key"] = key;
+  for (const line of key === null ? [] : [key].flat()) headers.append("Idempotency-Key", line);
   const body = options.rawBody ?? JSON.stringify(options.body ?? VALID_PAYMENT);
   return postPayment(new Request("http://localhost/api/payments", { method: "POST", headers, body }), noParams());
 }

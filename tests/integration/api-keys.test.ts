@@ -126,6 +126,20 @@ describe("API keys over HTTP", () => {
     expect(response.status).toBe(400);
     expect((await response.json()).errors).toEqual([{ path: "name", message: expect.stringContaining("Name the key") }]);
   });
+
+  it.each([
+    ["a NUL", { name: "nightly\u0000export" }, "name must not contain control characters"],
+    ["an ANSI escape", { name: "\u001b[2Jnightly" }, "name must not contain control characters"],
+    ["a bidi override", { name: "nightly\u202eexport" }, "name must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)"],
+    // JSON.stringify writes the escape \ud800, which the server's JSON.parse makes a lone surrogate again.
+    ["a lone surrogate", { name: "nightly \ud800" }, "name must be valid Unicode (it contains an unpaired surrogate)"],
+  ])("refuses a name with %s, creating no key", async (_label, body, message) => {
+    const { user, headers } = await signedIn();
+    const response = await create(headers, body);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: "invalid_request", errors: [{ path: "name", message }] });
+    expect(await db().apiKey.count({ where: { userId: user.id } })).toBe(0);
+  });
 });
 
 describe("one user cannot see or touch another's keys", () => {
@@ -149,5 +163,14 @@ describe("one user cannot see or touch another's keys", () => {
   it("a malformed id is a 404 too", async () => {
     const { headers } = await signedIn();
     expect((await revoke(headers, "not-a-uuid")).status).toBe(404);
+  });
+
+  it("an upper-cased id names the same key", async () => {
+    const { headers } = await signedIn();
+    const key = await (await create(headers)).json();
+    const response = await revoke(headers, key.id.toUpperCase());
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ id: key.id, revokedAt: expect.any(String) });
+    expect((await list({ Authorization: `Bearer ${key.secret}` })).status).toBe(401);
   });
 });

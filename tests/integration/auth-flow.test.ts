@@ -128,6 +128,58 @@ describe("POST /api/auth/sign-up errors", () => {
     expect(await db().user.count({ where: { email } })).toBe(0);
   });
 
+  it("refuses a name with a NUL before anything is written, so the same email then signs up", async () => {
+    const email = uniqueEmail("nul-name");
+    const body = await expectProblem(await postSignUp({ email, password: PASSWORD, name: "Ada\u0000" }), 400, "invalid_request");
+    expect(body.errors).toEqual([{ path: "name", message: "name must not contain control characters" }]);
+    expect(await db().user.count({ where: { email } })).toBe(0);
+
+    const created = await postSignUp({ email, password: PASSWORD, name: "Ada" });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ email, name: "Ada" });
+  });
+
+  it("refuses a name with a lone surrogate sent as a JSON escape", async () => {
+    const email = uniqueEmail("surrogate-name");
+    const raw = `{"email":"${email}","password":"${PASSWORD}","name":"Ada \\udfff"}`;
+    const body = await expectProblem(await postSignUp(raw), 400, "invalid_request");
+    expect(body.errors).toEqual([{ path: "name", message: "name must be valid Unicode (it contains an unpaired surrogate)" }]);
+    expect(await db().user.count({ where: { email } })).toBe(0);
+  });
+
+  it("refuses a new password with a control character or a lone surrogate, and keeps spaces in it", async () => {
+    const email = uniqueEmail("password-chars");
+    for (const [password, message] of [
+      [`${PASSWORD}\u0000`, "password must not contain control characters"],
+      [`${PASSWORD}\ud800`, "password must be valid Unicode (it contains an unpaired surrogate)"],
+    ] as const) {
+      const body = await expectProblem(await postSignUp({ email, password }), 400, "invalid_request");
+      expect(body.errors).toEqual([{ path: "password", message }]);
+    }
+    expect(await db().user.count({ where: { email } })).toBe(0);
+
+    const spaced = ` ${PASSWORD} `;
+    expect((await postSignUp({ email, password: spaced })).status).toBe(201);
+    expect((await signInWithPassword(email, spaced)).cookie).toMatch(/^authjs\.session-token=/);
+    expect((await signInWithPassword(email, PASSWORD)).cookie).toBeNull();
+  });
+
+  it("answers a sign-in with a NUL in the password or the email like any wrong credentials, never a 500", async () => {
+    const user = await createUser();
+    for (const attempt of [
+      await signInWithPassword(user.email, "correct horse\u0000battery staple"),
+      await signInWithPassword(user.email, `${TEST_PASSWORD}\u0000\ud800`),
+      await signInWithPassword(`${user.email}\u0000`, TEST_PASSWORD),
+    ]) {
+      expect(attempt.cookie).toBeNull();
+      expect(attempt.response.headers.get("location")).toBe("http://localhost/sign-in?error=CredentialsSignin&code=credentials");
+    }
+    // Trailing NULs do not change the password: scrypt's HMAC pads its key with zero bytes,
+    // so "…staple\0" hashes like "…staple". Harmless (it takes the password itself), but it
+    // is why a sign-in with one succeeds.
+    expect((await signInWithPassword(user.email, `${TEST_PASSWORD}\u0000`)).response.status).toBe(302);
+  });
+
   it("rejects a malformed email, bad JSON and another content type", async () => {
     const body = await expectProblem(await postSignUp({ email: "not-an-email", password: PASSWORD }), 400, "invalid_request");
     expect(body.errors).toEqual([{ path: "email", message: "Enter a valid email address" }]);

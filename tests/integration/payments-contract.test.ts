@@ -57,6 +57,35 @@ describe("POST /api/payments — identity and headers", () => {
     expect(second.headers.get("idempotent-replayed")).toBe("true");
     expect(await second.text()).toBe(await first.text());
   });
+  it.each([
+    ["two header lines", ["order-1", "order-2"]],
+    ["the same key on two header lines", ["order-1", "order-1"]],
+    ["a key and an empty second line", ["order-1", ""]],
+    ["an unquoted and a quoted line", ["order-1", '"order-2"']],
+    ["a quoted and an unquoted line", ['"order-1"', "order-2"]],
+    ["a comma-separated list in one line", ["order-1, order-2"]],
+    ["two quoted keys in one line", ['"order-1", "order-2"']],
+  ])("refuses more than one key (%s) with 400, leaving no key row and charging nothing", async (_label, lines) => {
+    const alice = await customer();
+    const [rowsBefore, intentsBefore] = [await db().idempotencyKey.count(), stripe.emulator.stats().paymentIntents];
+    const body = await expectProblem(await pay(alice, { key: lines }), 400, "idempotency_key_invalid");
+    expect(body.detail).toContain("a single key");
+    expect(await db().idempotencyKey.count()).toBe(rowsBefore);
+    expect(stripe.emulator.stats().paymentIntents).toBe(intentsBefore);
+  });
+
+  it("after refusing two key lines, each key alone is a new payment; a comma inside one quoted key is one key", async () => {
+    const alice = await customer();
+    await expectProblem(await pay(alice, { key: ["order-1", "order-2"] }), 400, "idempotency_key_invalid");
+    for (const key of ["order-1", "order-2"]) {
+      const alone = await pay(alice, { key });
+      expect(alone.status).toBe(201);
+      expect(alone.headers.get("idempotent-replayed")).toBeNull();
+    }
+    expect((await pay(alice, { key: '"order-1,order-2"' })).status).toBe(201);
+    expect(await keyRow(alice.id, "order-1,order-2")).not.toBeNull();
+    expect(intentsOf(alice.id)).toHaveLength(3);
+  });
 });
 
 describe("POST /api/payments — body validation", () => {
@@ -88,6 +117,76 @@ describe("POST /api/payments — body validation", () => {
     await expectProblem(await pay(alice, { headers: { "Content-Type": "text/plain" } }), 415, "unsupported_media_type");
     await expectProblem(await pay(alice, { rawBody: JSON.stringify({ ...VALID_PAYMENT, description: "x".repeat(20_000) }) }), 413, "payload_too_large");
     expect(await db().idempotencyKey.count({ where: { userId: alice.id } })).toBe(0);
+  });
+});
+
+describe("POST /api/payments — text fields", () => {
+  const CONTROL = "description must not contain control characters";
+
+  it("refuses a NUL in the description before the key is claimed: nothing charged, no key row, then the same key succeeds", async () => {
+    const alice = await customer();
+    const key = randomUUID();
+    const [rowsBefore, intentsBefore] = [await db().idempotencyKey.count(), stripe.emulator.stats().paymentIntents];
+
+    const refused = await pay(alice, { key, body: { ...VALID_PAYMENT, description: "invoice\u0000 42" } });
+    const problem = await expectProblem(refused, 400, "invalid_request");
+    expect(problem.errors).toEqual([{ path: "description", message: CONTROL }]);
+    expect(await db().idempotencyKey.count()).toBe(rowsBefore);
+    expect(await keyRow(alice.id, key)).toBeNull();
+    expect(stripe.emulator.stats().paymentIntents).toBe(intentsBefore);
+
+    const fixed = await pay(alice, { key, body: { ...VALID_PAYMENT, description: "invoice 42" } });
+    expect(fixed.status).toBe(201);
+    expect(fixed.headers.get("idempotent-replayed")).toBeNull();
+    expect((await fixed.json()).description).toBe("invoice 42");
+    expect(await db().idempotencyKey.count()).toBe(rowsBefore + 1);
+    expect(await keyRow(alice.id, key)).toMatchObject({ responseStatus: 201 });
+    expect(stripe.emulator.stats().paymentIntents).toBe(intentsBefore + 1);
+  });
+
+  it("refuses a lone surrogate sent as a JSON escape, which JSON.parse turns back into one", async () => {
+    const alice = await customer();
+    const key = randomUUID();
+    const rawBody = '{"amount":2500,"currency":"eur","paymentMethod":"pm_card_visa","description":"Order \\ud800 42"}';
+    // What JSON.stringify writes for a lone surrogate (ES2019): the escape, not U+FFFD.
+    expect(JSON.stringify({ ...VALID_PAYMENT, description: "Order \ud800 42" })).toBe(rawBody);
+
+    const problem = await expectProblem(await pay(alice, { key, rawBody }), 400, "invalid_request");
+    expect(problem.errors).toEqual([
+      { path: "description", message: "description must be valid Unicode (it contains an unpaired surrogate)" },
+    ]);
+    expect(await keyRow(alice.id, key)).toBeNull();
+    expect(intentsOf(alice.id)).toHaveLength(0);
+    expect((await pay(alice, { key, body: { ...VALID_PAYMENT, description: "Order 42" } })).status).toBe(201);
+  });
+
+  it.each([
+    ["an ANSI escape", "\u001b[31mred", CONTROL],
+    ["a C1 control", "Order\u0085 42", CONTROL],
+    ["a non-character", "Order \ufffe42", "description must not contain Unicode non-characters (such as U+FFFE)"],
+    ["a bidi override", "invoice\u202efdp.exe", "description must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)"],
+    ["a newline", "Order\n42", "description must be a single line: no line breaks or tabs"],
+    ["a line separator", "Order\u202842", "description must be a single line: no line breaks or tabs"],
+  ])("refuses %s in the description with a field error, charging nothing", async (_label, description, message) => {
+    const alice = await customer();
+    const problem = await expectProblem(await pay(alice, { body: { ...VALID_PAYMENT, description } }), 400, "invalid_request");
+    expect(problem.errors).toEqual([{ path: "description", message }]);
+    expect(await db().idempotencyKey.count({ where: { userId: alice.id } })).toBe(0);
+    expect(intentsOf(alice.id)).toHaveLength(0);
+  });
+
+  it("stores text of any script exactly as sent", async () => {
+    const alice = await customer();
+    const description = "Zahlung für Café ☕ — مرحبا — 支付 — Cafe\u0301 🚀 <script>";
+    const payment = await (await pay(alice, { body: { ...VALID_PAYMENT, description } })).json();
+    expect(payment.description).toBe(description);
+    expect((await db().payment.findUniqueOrThrow({ where: { id: payment.id } })).description).toBe(description);
+  });
+
+  it("refuses a list cursor with a NUL", async () => {
+    const alice = await customer();
+    const problem = await expectProblem(await list(alice, "?cursor=abc%00"), 400, "invalid_request");
+    expect(problem.errors).toEqual([{ path: "cursor", message: "cursor must not contain control characters" }]);
   });
 });
 

@@ -288,3 +288,80 @@ describe("POST /api/payments/{id}/refunds — when Stripe fails", () => {
     expect((await db().refund.findUniqueOrThrow({ where: { id: body.id } })).createdAt.toISOString()).toBe(body.createdAt);
   });
 });
+
+describe("ids in paths are canonical: any case of a UUID is the same resource", () => {
+  /** 6f1c2a3e-… → 6F1c2A3e-…: a client that copied an id through something that changed its case. */
+  const mixedCase = (id: string) => [...id].map((c, i) => (i % 2 === 0 ? c.toUpperCase() : c)).join("");
+
+  it("GET with the upper-cased payment id answers the same payment and its refunds", async () => {
+    const alice = await customer();
+    const payment = await paidPayment(alice);
+    expect((await refund(alice, payment.id, { body: { amount: 500 } })).status).toBe(201);
+
+    const upper = await show(alice, payment.id.toUpperCase());
+    expect(upper.status).toBe(200);
+    expect(await upper.json()).toEqual(await (await show(alice, payment.id)).json());
+    expect(await (await refundsOf(alice, mixedCase(payment.id))).json()).toEqual(await (await refundsOf(alice, payment.id)).json());
+  });
+
+  it("a refund retried with the same key at the upper-cased path is a replay: one refund at Stripe, one row", async () => {
+    const alice = await customer();
+    const payment = await paidPayment(alice);
+    const key = randomUUID();
+    const first = await refund(alice, payment.id, { key, body: { amount: 1_000 } });
+    expect(first.status).toBe(201);
+    const firstText = await first.text();
+
+    const retry = await refund(alice, payment.id.toUpperCase(), { key, body: { amount: 1_000 } });
+
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.headers.get("location")).toBe(first.headers.get("location"));
+    expect(await retry.text()).toBe(firstText);
+    expect(await stripeRefundsOf(payment.paymentIntentId)).toHaveLength(1);
+    expect(await db().refund.count({ where: { paymentId: payment.id } })).toBe(1);
+    expect((await paymentRow(payment.id)).amountRefunded).toBe(1_000);
+  });
+
+  it("a refund first sent at a mixed-case path is keyed and located by the canonical id", async () => {
+    const alice = await customer();
+    const payment = await paidPayment(alice);
+    const key = randomUUID();
+    const first = await refund(alice, mixedCase(payment.id), { key, body: { amount: 700 } });
+    expect(first.status).toBe(201);
+    const body = await first.json();
+    expect(body.paymentId).toBe(payment.id);
+    expect(first.headers.get("location")).toBe(`/api/payments/${payment.id}/refunds/${body.id}`);
+    const keyRow = await db().idempotencyKey.findUniqueOrThrow({ where: { userId_key: { userId: alice.id, key } } });
+    expect(keyRow.path).toBe(`/api/payments/${payment.id}/refunds`);
+
+    const retry = await refund(alice, payment.id, { key, body: { amount: 700 } });
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(await stripeRefundsOf(payment.paymentIntentId)).toHaveLength(1);
+  });
+
+  it("GET of a refund by mixed-case payment and refund ids answers that refund", async () => {
+    const alice = await customer();
+    const payment = await paidPayment(alice);
+    const created = await refund(alice, payment.id, { body: { amount: 300 } });
+    const body = await created.json();
+
+    const response = await showRefund(alice, `/api/payments/${mixedCase(payment.id)}/refunds/${mixedCase(body.id)}`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(body);
+    const upperRefundOnly = await showRefund(alice, `/api/payments/${payment.id}/refunds/${body.id.toUpperCase()}`);
+    expect(await upperRefundOnly.json()).toEqual(body);
+  });
+
+  it("an id that is not a UUID is 404 everywhere, and no key is claimed for it", async () => {
+    const alice = await customer();
+    const payment = await paidPayment(alice);
+    const keysBefore = await keyRows(alice.id);
+    await expectProblem(await refund(alice, `${payment.id}x`), 404, "not_found");
+    await expectProblem(await refund(alice, payment.id.replaceAll("-", "")), 404, "not_found");
+    await expectProblem(await refundsOf(alice, "not-a-uuid"), 404, "not_found");
+    await expectProblem(await showRefund(alice, `/api/payments/${payment.id}/refunds/not-a-uuid`), 404, "not_found");
+    expect(await keyRows(alice.id)).toBe(keysBefore);
+    expect(await stripeRefundsOf(payment.paymentIntentId)).toHaveLength(0);
+  });
+});

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CURRENCIES, CURRENCY_CODES, MAXIMUM_AMOUNT } from "../currencies";
+import { userText } from "./user-text";
 
 /** Stripe's test payment methods that the pay page offers, and what each one does. */
 export const TEST_PAYMENT_METHODS = {
@@ -18,7 +19,7 @@ export const createPaymentSchema = z
     paymentMethod: z
       .string()
       .regex(/^pm_[A-Za-z0-9_]{1,100}$/, "paymentMethod must be a Stripe PaymentMethod id (pm_…)"),
-    description: z.string().trim().min(1).max(500).optional(),
+    description: userText({ label: "description", min: 1, max: 500 }).optional(),
   })
   .strict()
   .superRefine((payment, ctx) => {
@@ -37,5 +38,5 @@ export type CreatePaymentInput = z.infer<typeof createPaymentSchema>;
 export const listPaymentsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   /** Opaque cursor from the previous page's `nextCursor`. */
-  cursor: z.string().max(200).optional(),
+  cursor: userText({ label: "cursor", max: 200 }).optional(),
 });

@@ -5,8 +5,8 @@ export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
 const PRINTABLE_ASCII = /^[\x20-\x7E]{1,255}$/;
 
 /**
- * Reads the Idempotency-Key header: 1–255 printable ASCII characters. A value wrapped in
- * double quotes (a structured-field string, as the IETF draft writes it) is unquoted.
+ * Reads the Idempotency-Key header: a single key of 1–255 printable ASCII characters. A value
+ * wrapped in double quotes (a structured-field string, as the IETF draft writes it) is unquoted.
  */
 export function parseIdempotencyKey(headers: Headers): string {
   const raw = headers.get(IDEMPOTENCY_KEY_HEADER);
@@ -17,15 +17,21 @@ export function parseIdempotencyKey(headers: Headers): string {
   if (key === null || !PRINTABLE_ASCII.test(key) || key.trim() === "") {
     throw new ApiError(
       "idempotency_key_invalid",
-      "Idempotency-Key must be 1–255 printable ASCII characters (a quoted string is accepted).",
+      "Idempotency-Key must be a single key, sent once: 1–255 printable ASCII characters, " +
+        'with a comma only inside a quoted key ("a,b").',
     );
   }
   return key;
 }
 
-/** `"abc"` → `abc`; an unbalanced or escaped quote → null (invalid); no quotes → as is. */
+/**
+ * `"abc"` → `abc`; an unbalanced or escaped quote → null (invalid); no quotes → as is, unless
+ * it has a comma. The draft makes the field one sf-string Item, and Headers.get joins repeated
+ * header lines with ", " (RFC 9110 §5.3): a comma outside quotes is a list or a header sent
+ * twice. Read as one key, `a` + `b` would become the new key "a, b" and charge a second time.
+ */
 function unquote(value: string): string | null {
-  if (!value.startsWith('"') && !value.endsWith('"')) return value;
+  if (!value.startsWith('"') && !value.endsWith('"')) return value.includes(",") ? null : value;
   if (value.length < 2 || !value.startsWith('"') || !value.endsWith('"')) return null;
   const inner = value.slice(1, -1);
   return /["\\]/.test(inner) ? null : inner;
