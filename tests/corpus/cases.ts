@@ -98,6 +98,7 @@ export function corpusCases(f: CorpusFixtures): CorpusCase[] {
     data: { object: { id: "pi_corpus", object: "payment_intent", amount: 2_500, currency: "eur", metadata: {} } },
   });
   const cursor = (decoded: string) => encodeURIComponent(Buffer.from(decoded).toString("base64url"));
+  const twice = `corpus-${randomUUID()}`;
 
   const unauthorized = (name: string, request: HttpRequest): CorpusCase => ({ name, request, expect: { status: 401, code: "unauthorized" } });
   const badKey = (name: string, key: string | string[]): CorpusCase => ({
@@ -164,6 +165,9 @@ export function corpusCases(f: CorpusFixtures): CorpusCase[] {
     badKey("Latin-1 byte in Idempotency-Key", "caf\xe9"),
     badKey("tab inside Idempotency-Key", "a\tb"),
     badKey("two quoted Idempotency-Key headers", ['"order-1"', '"order-2"']),
+    badKey("two unquoted Idempotency-Key headers", [`corpus-${randomUUID()}`, `corpus-${randomUUID()}`]),
+    badKey("the same Idempotency-Key header twice", [twice, twice]),
+    badKey("comma-separated list of keys in one Idempotency-Key header", `corpus-${randomUUID()}, corpus-${randomUUID()}`),
     badKey("unbalanced opening quote", '"order-1'),
     badKey("unbalanced closing quote", 'order-1"'),
     badKey("a lone double quote", '"'),
@@ -237,6 +241,16 @@ export function corpusCases(f: CorpusFixtures): CorpusCase[] {
     invalid("501-character description", { ...VALID, description: "d".repeat(501) }),
     invalid("10 KB description", { ...VALID, description: "d".repeat(10_240) }),
     invalid("numeric description", { ...VALID, description: 42 }),
+    invalid("NUL in description", { ...VALID, description: "invoice\u0000 42" }),
+    {
+      // JSON.parse turns the escape back into a lone surrogate, which UTF-8 cannot store as sent.
+      name: "lone surrogate in description (JSON escape)",
+      request: pay({ body: '{"amount": 2500, "currency": "eur", "paymentMethod": "pm_card_visa", "description": "Order \\ud800 42"}' }),
+      expect: { status: 400, code: "invalid_request" },
+    },
+    invalid("C1 control (NEL) in description", { ...VALID, description: "Order\u0085 42" }),
+    invalid("Unicode non-character in description", { ...VALID, description: "Order \uffff42" }),
+    invalid("bidi override in description", { ...VALID, description: "invoice\u202efdp.exe" }),
     invalid("extra field: another user's id", { ...VALID, userId: randomUUID() }),
     invalid("extra field: status", { ...VALID, status: "succeeded" }),
     { name: "__proto__ key", request: pay({ body: `{"amount": 2500, "currency": "eur", "paymentMethod": "pm_card_visa", "__proto__": {"isAdmin": true}}` }), expect: { status: 400, code: "invalid_request" } },
@@ -266,6 +280,7 @@ export function corpusCases(f: CorpusFixtures): CorpusCase[] {
     { name: "limit=1e309", request: get("/api/payments?limit=1e309"), expect: { status: 400, code: "invalid_request" } },
     { name: "garbage cursor", request: get("/api/payments?cursor=!!!"), expect: { status: 400, code: "invalid_request" } },
     { name: "201-character cursor", request: get(`/api/payments?cursor=${"a".repeat(201)}`), expect: { status: 400, code: "invalid_request" } },
+    { name: "NUL in the cursor", request: get("/api/payments?cursor=abc%00"), expect: { status: 400, code: "invalid_request" } },
     {
       name: "forged cursor with a non-UUID id of UUID shape",
       request: get(`/api/payments?cursor=${cursor(`2026-01-01T00:00:00.000Z|${"-".repeat(36)}`)}`),
@@ -305,6 +320,33 @@ export function corpusCases(f: CorpusFixtures): CorpusCase[] {
     forged("webhook with only a v0 signature", webhook(event, sign(event).replace("v1=", "v0="))),
     forged("webhook with a non-hex signature", webhook(event, `t=${Math.floor(Date.now() / 1000)},v1=zzzz`)),
     forged("1 MB webhook with a forged signature", webhook(`{"pad": "${"x".repeat(1_000_000)}"}`, "t=1,v1=00")),
+    // Correctly signed, so from Stripe, but not applicable: acknowledged (200) with `ignored`,
+    // since Stripe's retry would bring the same bytes, and nothing is recorded.
+    ...Object.entries<(base: Record<string, unknown>, object: Record<string, unknown>) => unknown>({
+      "signed webhook whose data.object is null": (base) => ({ ...base, data: { object: null } }),
+      "signed webhook without data": ({ data: _data, ...base }) => base,
+      "signed webhook with the amount as a string": (base, object) => ({ ...base, data: { object: { ...object, amount: "2500" } } }),
+      "signed webhook with a negative amount": (base, object) => ({ ...base, data: { object: { ...object, amount: -2_500 } } }),
+      "signed webhook with metadata as a string": (base, object) => ({ ...base, data: { object: { ...object, metadata: "{}" } } }),
+      "signed refund.created whose payment_intent is a number": (base, object) => ({
+        ...base,
+        type: "refund.created",
+        data: { object: { ...object, id: "re_corpus", object: "refund", status: "succeeded", payment_intent: 42 } },
+      }),
+      "signed charge.refunded without amount_refunded": (base) => ({
+        ...base,
+        type: "charge.refunded",
+        data: { object: { id: "ch_corpus", object: "charge", payment_intent: "pi_corpus" } },
+      }),
+      "signed event of a connected account (Connect)": (base) => ({ ...base, account: "acct_corpus" }),
+      "signed event without an id": ({ id: _id, ...base }) => base,
+      "signed JSON null instead of an event": () => null,
+    }).map(([name, change]): CorpusCase => {
+      const object = { id: "pi_corpus", object: "payment_intent", amount: 2_500, currency: "eur", created: 1_764_000_000, metadata: {} };
+      const base = { id: `evt_corpus_${randomUUID().replaceAll("-", "")}`, object: "event", type: "payment_intent.succeeded", data: { object } };
+      const payload = JSON.stringify(change(base, object));
+      return { name, request: webhook(payload, sign(payload)), expect: { status: 200, code: null } };
+    }),
 
     // ------------------------------------------------------------------ methods
     notAllowed("PUT /api/payments", "PUT", "/api/payments"),

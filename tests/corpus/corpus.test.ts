@@ -60,23 +60,6 @@ describe("bad-input corpus", () => {
       paymentIntents: before.paymentIntents + writes.paymentIntents,
     });
   });
-
-  it("two unquoted Idempotency-Key headers are one key, joined with a comma (RFC 9110 §5.3)", async () => {
-    const [first, second] = [`dup-${randomUUID()}`, `dup-${randomUUID()}`];
-    const headers = { "Content-Type": "application/json", Authorization: `Bearer ${user.apiKey}` };
-    const twoHeaders = await send(instances.a, {
-      method: "POST",
-      path: "/api/payments",
-      headers: { ...headers, "Idempotency-Key": [first, second] },
-      body: JSON.stringify(VISA_PAYMENT),
-    });
-    const joined = await send(instances.b, paymentRequest(user.apiKey, `${first}, ${second}`, VISA_PAYMENT));
-    [twoHeaders, joined].forEach((answer) => tally.count(answer));
-    expect(twoHeaders.status).toBe(201);
-    expect(joined.status).toBe(201);
-    expect(joined.headers["idempotent-replayed"]).toBe("true");
-    expect(joined.body).toBe(twoHeaders.body);
-  });
 });
 
 /** Payments the cases refer to: one that succeeded, one declined, and another user's. */

@@ -25,7 +25,11 @@ export function postWebhook(payload: string, stripeSignature: string | null): Pr
 
 /** Delivers `event` as Stripe does: pretty-printed JSON, freshly signed with the app's secret. */
 export function deliver(event: object): Promise<Response> {
-  const payload = JSON.stringify(event, null, 2);
+  return deliverPayload(JSON.stringify(event, null, 2));
+}
+
+/** Delivers these exact bytes, correctly signed: for bodies no JSON.stringify of an event gives. */
+export function deliverPayload(payload: string): Promise<Response> {
   return postWebhook(payload, signature(payload));
 }
 

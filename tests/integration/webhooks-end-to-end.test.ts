@@ -113,6 +113,26 @@ describe("Stripe → webhook route, end to end", () => {
     expect(stripe.emulator.paymentIntents({ metadata: { user_id: alice.id } })).toHaveLength(1);
   });
 
+  it("an intent made outside the app with a user's id in its metadata is acknowledged and never recorded", async () => {
+    const alice = await customer();
+    const id = randomUUID();
+    // Made with the account's secret key, as by another app or a script sharing the Stripe account.
+    const intent = await stripeClient().paymentIntents.create({
+      amount: 1_000,
+      currency: "usd",
+      payment_method: "pm_card_visa",
+      confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: "never" },
+      metadata: { payment_id: id, idempotency_key_id: id, user_id: alice.id },
+    });
+    const [succeeded] = stripe.emulator.events({ type: "payment_intent.succeeded" }).filter((e) => e.data.object.id === intent.id);
+
+    await eventually(async () => expect(deliveriesOf(succeeded!.id)).toHaveLength(1));
+    expect(deliveriesOf(succeeded!.id)[0]).toMatchObject({ status: 200, body: { received: true } });
+    expect(await db().payment.count({ where: { OR: [{ id }, { stripePaymentIntentId: intent.id }, { userId: alice.id }] } })).toBe(0);
+    expect((await (await list(alice)).json()).data).toEqual([]);
+  });
+
   it("a 3-D Secure payment reaches its final status with no API answer at all", async () => {
     const alice = await customer();
     const key = randomUUID();

@@ -1,15 +1,37 @@
 import { randomUUID } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { db } from "@/server/db";
+import type * as loggerModule from "@/server/logger";
 import { stripe as stripeClient } from "@/server/stripe";
 import type { StripeEvent } from "../../tools/stripe-emulator";
 import { customer, pay, show, type TestCustomer, VALID_PAYMENT } from "../helpers/payments-api";
+import { refund } from "../helpers/refunds-api";
 import { startStripeEmulatorForFile } from "../helpers/stripe-emulator";
-import { deliver, postWebhook, signature } from "../helpers/stripe-webhooks";
+import { deliver, deliverPayload, postWebhook, signature } from "../helpers/stripe-webhooks";
 
 // No webhook URL is configured here: the emulator records its events and each test delivers
 // them itself, signed, in the order (and as often) it wants.
+process.env.LOG_LEVEL = "warn";
 const stripe = startStripeEmulatorForFile();
+
+// The real logger configuration, writing into memory: an ignored event must be logged as a
+// warning with its id, and never as an error.
+type LogLine = { level: number; msg: string; requestId?: string; stripeEventId?: string | null; reason?: string };
+const logLines: LogLine[] = [];
+vi.mock("@/server/logger", async (importOriginal) => {
+  const original = await importOriginal<typeof loggerModule>();
+  const { default: pino } = await import("pino");
+  const { Writable } = await import("node:stream");
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) logLines.push(JSON.parse(line));
+      done();
+    },
+  });
+  let instance: loggerModule.Logger | undefined;
+  return { ...original, logger: () => (instance ??= pino(original.loggerOptions(), sink)) };
+});
+const logOf = (response: Response) => logLines.filter((line) => line.requestId === response.headers.get("x-request-id"));
 
 const THREE_D_SECURE = { ...VALID_PAYMENT, paymentMethod: "pm_card_authenticationRequired" } as const;
 
@@ -44,6 +66,16 @@ async function authenticatedPayment() {
 async function expectReceived(response: Response, body: object = { received: true }) {
   expect(response.status).toBe(200);
   expect(await response.json()).toEqual(body);
+}
+
+/** 200 with `ignored`, one warning naming the event, and no error logged. */
+async function expectIgnored(response: Response, reason: "connect_event" | "malformed_event", eventId: string | null) {
+  await expectReceived(response, { received: true, ignored: reason });
+  const lines = logOf(response);
+  expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+  expect(lines.filter((line) => line.level === 40)).toEqual([
+    expect.objectContaining({ msg: "Stripe event ignored", stripeEventId: eventId, reason }),
+  ]);
 }
 
 describe("POST /api/webhooks/stripe — signature", () => {
@@ -189,19 +221,20 @@ describe("POST /api/webhooks/stripe — at most once, in any order", () => {
   });
 });
 
-describe("POST /api/webhooks/stripe — a webhook before the API request completed", () => {
-  async function lostCreate(alice: TestCustomer, key: string, body: object = VALID_PAYMENT) {
-    // Stripe charges, then the connection drops (twice: stripe-node retries once by itself):
-    // our request answers 503 and never completes, so no Payment row is written by it.
-    stripe.emulator.setFaults({ dropNext: 2 });
-    expect((await pay(alice, { key, body })).status).toBe(503);
-    stripe.emulator.resetFaults();
-    const [intent] = stripe.emulator.paymentIntents({ metadata: { user_id: alice.id } });
-    expect(intent).toBeDefined();
-    expect(await db().payment.count({ where: { userId: alice.id } })).toBe(0);
-    return { intentId: intent!.id, paymentId: intent!.metadata.payment_id! };
-  }
+/** A payment whose create request was charged but never completed: its key row is all we hold. */
+async function lostCreate(alice: TestCustomer, key: string, body: object = VALID_PAYMENT) {
+  // Stripe charges, then the connection drops (twice: stripe-node retries once by itself):
+  // our request answers 503 and never completes, so no Payment row is written by it.
+  stripe.emulator.setFaults({ dropNext: 2 });
+  expect((await pay(alice, { key, body })).status).toBe(503);
+  stripe.emulator.resetFaults();
+  const [intent] = stripe.emulator.paymentIntents({ metadata: { user_id: alice.id } });
+  expect(intent).toBeDefined();
+  expect(await db().payment.count({ where: { userId: alice.id } })).toBe(0);
+  return { intentId: intent!.id, paymentId: intent!.metadata.payment_id! };
+}
 
+describe("POST /api/webhooks/stripe — a webhook before the API request completed", () => {
   it("creates the payment from the intent's metadata; the retried request then completes the same row", async () => {
     const alice = await customer();
     const key = randomUUID();
@@ -292,6 +325,325 @@ describe("POST /api/webhooks/stripe — what is not ours, or not handled", () =>
     const chargeSucceeded = eventOf("charge.succeeded", payment.paymentIntentId);
     await expectReceived(await deliver(chargeSucceeded));
     expect((await eventRow(chargeSucceeded.id))?.processedAt).toBeInstanceOf(Date);
+  });
+});
+
+/** A PaymentIntent made with our secret key but not through our API: metadata is whatever it was given. */
+async function intentMadeElsewhere(metadata: Record<string, string>) {
+  const intent = await stripeClient().paymentIntents.create({
+    amount: 1_000,
+    currency: "usd",
+    payment_method: "pm_card_visa",
+    confirm: true,
+    automatic_payment_methods: { enabled: true, allow_redirects: "never" },
+    metadata,
+  });
+  return { intent, succeeded: eventOf("payment_intent.succeeded", intent.id) };
+}
+
+const keyRowOf = (who: TestCustomer, key: string) =>
+  db().idempotencyKey.findUniqueOrThrow({ where: { userId_key: { userId: who.id, key } } });
+
+/** Acknowledged and recorded as processed, with no payment for the intent. */
+async function expectNoPaymentFrom(event: StripeEvent, intentId: string) {
+  await expectReceived(await deliver(event));
+  expect((await eventRow(event.id))?.processedAt).toBeInstanceOf(Date);
+  expect(await db().payment.count({ where: { stripePaymentIntentId: intentId } })).toBe(0);
+}
+
+describe("POST /api/webhooks/stripe — metadata alone is never trusted", () => {
+  it("ignores an intent whose metadata names a real user but no key row of theirs", async () => {
+    const alice = await customer();
+    const id = randomUUID();
+    const { intent, succeeded } = await intentMadeElsewhere({ payment_id: id, idempotency_key_id: id, user_id: alice.id });
+
+    await expectNoPaymentFrom(succeeded, intent.id);
+    expect(await db().payment.count({ where: { OR: [{ id }, { userId: alice.id }] } })).toBe(0);
+    expect(await (await show(alice, id)).json()).toMatchObject({ status: 404 });
+  });
+
+  it("ignores an intent whose metadata names another user's key row (user_id mismatch)", async () => {
+    const [alice, bob] = [await customer(), await customer()];
+    const bobsKey = randomUUID();
+    const bobs = await lostCreate(bob, bobsKey); // bob's key row exists, with no payment yet
+    const keyId = (await keyRowOf(bob, bobsKey)).id;
+    const { intent, succeeded } = await intentMadeElsewhere({ payment_id: keyId, idempotency_key_id: keyId, user_id: alice.id });
+
+    await expectNoPaymentFrom(succeeded, intent.id);
+    expect(await db().payment.count({ where: { userId: { in: [alice.id, bob.id] } } })).toBe(0);
+
+    // The key row still vouches for bob's own intent.
+    await expectReceived(await deliver(eventOf("payment_intent.succeeded", bobs.intentId)));
+    expect(await paymentRow(keyId)).toMatchObject({ userId: bob.id, stripePaymentIntentId: bobs.intentId, status: "succeeded" });
+  });
+
+  it("ignores an intent whose metadata has payment_id other than idempotency_key_id", async () => {
+    const bob = await customer();
+    const key = randomUUID();
+    await lostCreate(bob, key);
+    const keyId = (await keyRowOf(bob, key)).id;
+    const { intent, succeeded } = await intentMadeElsewhere({ payment_id: randomUUID(), idempotency_key_id: keyId, user_id: bob.id });
+
+    await expectNoPaymentFrom(succeeded, intent.id);
+    expect(await db().payment.count({ where: { userId: bob.id } })).toBe(0);
+  });
+
+  it("ignores an intent whose key row produced another intent (stripe_object_id), and accepts that one", async () => {
+    const bob = await customer();
+    const key = randomUUID();
+    const bobs = await lostCreate(bob, key);
+    const keyRow = await keyRowOf(bob, key);
+    // What the engine records on the key once Stripe answered (completion, or flagging it).
+    await db().idempotencyKey.update({ where: { id: keyRow.id }, data: { stripeObjectId: bobs.intentId } });
+    // The same metadata, copied onto another intent.
+    const { intent, succeeded } = await intentMadeElsewhere({ payment_id: keyRow.id, idempotency_key_id: keyRow.id, user_id: bob.id });
+
+    await expectNoPaymentFrom(succeeded, intent.id);
+    expect(await db().payment.count({ where: { userId: bob.id } })).toBe(0);
+
+    await expectReceived(await deliver(eventOf("payment_intent.succeeded", bobs.intentId)));
+    expect(await paymentRow(keyRow.id)).toMatchObject({
+      userId: bob.id,
+      stripePaymentIntentId: bobs.intentId,
+      status: "succeeded",
+      idempotencyKeyId: keyRow.id,
+    });
+  });
+
+  it("ignores an intent whose metadata names a refund's key row of the same user", async () => {
+    const alice = await customer();
+    const payment = await (await pay(alice)).json();
+    const refunded = await refund(alice, payment.id, { body: { amount: 500 } });
+    expect(refunded.status).toBe(201);
+    const refundKeyId = (await refunded.json()).id as string; // a refund's id is its key row's
+    expect(await db().idempotencyKey.count({ where: { id: refundKeyId, userId: alice.id } })).toBe(1);
+    const { intent, succeeded } = await intentMadeElsewhere({
+      payment_id: refundKeyId,
+      idempotency_key_id: refundKeyId,
+      user_id: alice.id,
+    });
+
+    await expectNoPaymentFrom(succeeded, intent.id);
+    expect(await db().payment.count({ where: { userId: alice.id } })).toBe(1);
+  });
+
+  it("still advances a payment we hold after its key row expired and was deleted", async () => {
+    const { alice, payment, succeeded } = await authenticatedPayment();
+    await db().idempotencyKey.delete({ where: { id: payment.id } });
+    expect((await paymentRow(payment.id)).idempotencyKeyId).toBeNull();
+
+    await expectReceived(await deliver(succeeded));
+
+    expect(await paymentRow(payment.id)).toMatchObject({ userId: alice.id, status: "succeeded", idempotencyKeyId: null });
+  });
+
+  it("ignores an event of a connected account (Connect), even with metadata our key row vouches for", async () => {
+    const alice = await customer();
+    const key = randomUUID();
+    const { intentId, paymentId } = await lostCreate(alice, key);
+    const succeeded = eventOf("payment_intent.succeeded", intentId);
+    const connect = { ...succeeded, id: `evt_${randomUUID().replaceAll("-", "")}`, account: "acct_1ConnectedAccount" };
+
+    const response = await deliver(connect);
+
+    await expectIgnored(response, "connect_event", connect.id);
+    expect(await eventRow(connect.id)).toBeNull();
+    expect(await db().payment.count({ where: { userId: alice.id } })).toBe(0);
+    // The same event from our own account is applied.
+    await expectReceived(await deliver(succeeded));
+    expect(await paymentRow(paymentId)).toMatchObject({ userId: alice.id, status: "succeeded" });
+  });
+});
+
+describe("POST /api/webhooks/stripe — refunds: the id comes from a key row only", () => {
+  /** A refund of `paymentIntentId` made at Stripe directly (the Dashboard), with this metadata. */
+  async function refundMadeElsewhere(paymentIntentId: string, metadata: Record<string, string>, amount = 300) {
+    const made = await stripeClient().refunds.create({ payment_intent: paymentIntentId, amount, metadata });
+    const created = stripe.emulator.events({ type: "refund.created" }).find((e) => e.data.object.id === made.id);
+    if (!created) throw new Error(`no refund.created event for ${made.id}`);
+    return { made, created };
+  }
+
+  it("gives a new id to a refund whose metadata names no key row", async () => {
+    const alice = await customer();
+    const payment = await (await pay(alice)).json();
+    const id = randomUUID();
+    const { made, created } = await refundMadeElsewhere(payment.paymentIntentId, { refund_id: id, idempotency_key_id: id });
+
+    await expectReceived(await deliver(created));
+
+    const rows = await db().refund.findMany({ where: { paymentId: payment.id } });
+    expect(rows).toEqual([expect.objectContaining({ stripeRefundId: made.id, userId: alice.id, amount: 300, idempotencyKeyId: null })]);
+    expect(rows[0]!.id).not.toBe(id);
+  });
+
+  it("gives a new id to a refund whose metadata names the refund key row of another payment", async () => {
+    const alice = await customer();
+    const [first, second] = [await (await pay(alice)).json(), await (await pay(alice)).json()];
+    const firstRefund = await (await refund(alice, first.id, { body: { amount: 500 } })).json();
+    const { made, created } = await refundMadeElsewhere(second.paymentIntentId, {
+      refund_id: firstRefund.id,
+      idempotency_key_id: firstRefund.id,
+    });
+
+    await expectReceived(await deliver(created));
+
+    const rows = await db().refund.findMany({ where: { paymentId: second.id } });
+    expect(rows).toEqual([expect.objectContaining({ stripeRefundId: made.id, userId: alice.id, idempotencyKeyId: null })]);
+    expect(rows[0]!.id).not.toBe(firstRefund.id);
+    expect(await db().refund.findUniqueOrThrow({ where: { id: firstRefund.id } })).toMatchObject({ paymentId: first.id, amount: 500 });
+  });
+
+  it("never fails on a key row whose refund row already holds another Stripe refund", async () => {
+    const alice = await customer();
+    const payment = await (await pay(alice)).json();
+    const ours = await (await refund(alice, payment.id, { body: { amount: 500 } })).json();
+    // Another refund carrying our refund's metadata: its key row is of this payment and user.
+    const { made, created } = await refundMadeElsewhere(payment.paymentIntentId, { refund_id: ours.id, idempotency_key_id: ours.id });
+
+    await expectReceived(await deliver(created));
+
+    const rows = await db().refund.findMany({ where: { paymentId: payment.id }, orderBy: { amount: "asc" } });
+    expect(rows).toEqual([
+      expect.objectContaining({ stripeRefundId: made.id, amount: 300, idempotencyKeyId: null }),
+      expect.objectContaining({ id: ours.id, stripeRefundId: ours.stripeRefundId, amount: 500, idempotencyKeyId: ours.id }),
+    ]);
+  });
+
+  it("records our refund under its key row's id when the webhook comes before the API answer", async () => {
+    const alice = await customer();
+    const payment = await (await pay(alice)).json();
+    const key = randomUUID();
+    stripe.emulator.setFaults({ dropNext: 2, pathPrefix: "/v1/refunds" });
+    expect((await refund(alice, payment.id, { key, body: { amount: 700 } })).status).toBe(503);
+    stripe.emulator.resetFaults();
+    const keyRow = await keyRowOf(alice, key);
+    expect(await db().refund.count({ where: { paymentId: payment.id } })).toBe(0);
+
+    await expectReceived(await deliver(eventOf("refund.created", payment.paymentIntentId)));
+
+    expect(await db().refund.findMany({ where: { paymentId: payment.id } })).toEqual([
+      expect.objectContaining({ id: keyRow.id, userId: alice.id, amount: 700, idempotencyKeyId: keyRow.id }),
+    ]);
+    // The client's retry answers with the same refund.
+    const retry = await refund(alice, payment.id, { key, body: { amount: 700 } });
+    expect(retry.status).toBe(201);
+    expect(await retry.json()).toMatchObject({ id: keyRow.id, amount: 700 });
+    expect(await db().refund.count({ where: { paymentId: payment.id } })).toBe(1);
+  });
+});
+
+describe("POST /api/webhooks/stripe — text from Stripe", () => {
+  it.each([
+    ["a NUL", "Order\u0000 1001", null],
+    ["a lone surrogate", "Order \ud800 1001", null],
+    ["plain text", "Zahlung für Café ☕ — 1001", "Zahlung für Café ☕ — 1001"],
+  ])("records a payment whose description holds %s, with the description only if it can be stored", async (_label, description, stored) => {
+    const alice = await customer();
+    const { intentId, paymentId } = await lostCreate(alice, randomUUID());
+    const succeeded = eventOf("payment_intent.succeeded", intentId);
+
+    await expectReceived(await deliver(variant(succeeded, "payment_intent.succeeded", { description })));
+
+    expect(await paymentRow(paymentId)).toMatchObject({ userId: alice.id, status: "succeeded", description: stored });
+    expect(await (await show(alice, paymentId)).json()).toMatchObject({ id: paymentId, description: stored });
+  });
+});
+
+/** Signed deliveries whose event or object is not what Stripe sends, built from real events. */
+type Fixture = { intentEvent: StripeEvent; chargeRefunded: StripeEvent; refundCreated: StripeEvent };
+type Json = Record<string, unknown>;
+
+/** The event with a new id and `change` applied to its object (null: remove `data`, a value: replace it). */
+function malformed(event: StripeEvent, change: (object: Json) => unknown, type = event.type): string {
+  return JSON.stringify({ ...event, id: `evt_${randomUUID().replaceAll("-", "")}`, type, data: { object: change(event.data.object) } });
+}
+const without = (object: Json, field: string) => Object.fromEntries(Object.entries(object).filter(([name]) => name !== field));
+const DEPTH = 10_000;
+
+const MALFORMED: [string, (f: Fixture) => string][] = [
+  ["data missing", (f) => JSON.stringify({ ...without(f.intentEvent, "data"), id: `evt_${randomUUID().replaceAll("-", "")}` })],
+  ["data.object null", (f) => malformed(f.intentEvent, () => null)],
+  ["data.object a string", (f) => malformed(f.intentEvent, () => "pi_123")],
+  ["data.object an array", (f) => malformed(f.intentEvent, (o) => [o])],
+  ["amount as a string", (f) => malformed(f.intentEvent, (o) => ({ ...o, amount: "2500" }))],
+  ["a negative amount", (f) => malformed(f.intentEvent, (o) => ({ ...o, amount: -2_500 }))],
+  ["an amount over PostgreSQL's integer", (f) => malformed(f.intentEvent, (o) => ({ ...o, amount: 2 ** 31 }))],
+  ["a fractional amount", (f) => malformed(f.intentEvent, (o) => ({ ...o, amount: 25.5 }))],
+  ["an uppercase currency", (f) => malformed(f.intentEvent, (o) => ({ ...o, currency: "EUR" }))],
+  ["an id that is not a PaymentIntent's", (f) => malformed(f.intentEvent, (o) => ({ ...o, id: "ch_123" }))],
+  ["metadata as a string", (f) => malformed(f.intentEvent, (o) => ({ ...o, metadata: JSON.stringify(o.metadata) }))],
+  ["a metadata value that is a number", (f) => malformed(f.intentEvent, (o) => ({ ...o, metadata: { ...(o.metadata as Json), user_id: 7 } }))],
+  ["created missing", (f) => malformed(f.intentEvent, (o) => without(o, "created"))],
+  ["created after the year 9999", (f) => malformed(f.intentEvent, (o) => ({ ...o, created: 1e13 }))],
+  [
+    `metadata nested ${DEPTH} levels deep`,
+    (f) => malformed(f.intentEvent, (o) => ({ ...o, metadata: "NESTED" })).replace('"NESTED"', `${'{"a":'.repeat(DEPTH)}1${"}".repeat(DEPTH)}`),
+  ],
+  [
+    "payment_failed whose last_payment_error.code is a number",
+    (f) => malformed(f.intentEvent, (o) => ({ ...o, last_payment_error: { code: 402 } }), "payment_intent.payment_failed"),
+  ],
+  ["refund.created whose payment_intent is a number", (f) => malformed(f.refundCreated, (o) => ({ ...o, payment_intent: 42 }))],
+  ["refund.created whose status holds a NUL", (f) => malformed(f.refundCreated, (o) => ({ ...o, status: "succeeded\u0000" }))],
+  ["charge.refunded without amount_refunded", (f) => malformed(f.chargeRefunded, (o) => without(o, "amount_refunded"))],
+  ["charge.refunded whose payment_intent has no id", (f) => malformed(f.chargeRefunded, (o) => ({ ...o, payment_intent: {} }))],
+];
+
+describe("POST /api/webhooks/stripe — a signed event whose object is malformed", () => {
+  /** A payment awaiting its success event, and a refunded one whose refund events are not delivered yet. */
+  async function fixture() {
+    const { alice, payment, succeeded } = await authenticatedPayment();
+    const refunded = await (await pay(alice)).json();
+    await stripeClient().refunds.create({ payment_intent: refunded.paymentIntentId, amount: 1_000 });
+    const fixture: Fixture = {
+      intentEvent: succeeded,
+      chargeRefunded: eventOf("charge.refunded", refunded.paymentIntentId),
+      refundCreated: eventOf("refund.created", refunded.paymentIntentId),
+    };
+    const rows = async () => ({
+      payments: await db().payment.findMany({ where: { userId: alice.id }, orderBy: { id: "asc" } }),
+      refunds: await db().refund.count(),
+      events: await db().webhookEvent.count(),
+    });
+    return { fixture, rows, payment };
+  }
+
+  it.each(MALFORMED)("acknowledges %s as ignored, logs a warning and changes nothing", async (_label, build) => {
+    const { fixture: f, rows, payment } = await fixture();
+    const before = await rows();
+    expect(before.payments.map((p) => [p.id, p.status])).toContainEqual([payment.id, "requires_action"]);
+    const payload = build(f);
+    const eventId = (/"id":\s*"(evt_\w+)"/.exec(payload) ?? [])[1] ?? null;
+
+    const response = await deliverPayload(payload);
+
+    await expectIgnored(response, "malformed_event", eventId);
+    expect(await rows()).toEqual(before);
+  });
+
+  it.each([
+    ["without an id", (f: Fixture) => JSON.stringify(without(f.intentEvent, "id")), null],
+    ["whose type holds a NUL", (f: Fixture) => JSON.stringify({ ...f.intentEvent, id: "evt_typed_nul", type: "payment_intent.succeeded\u0000" }), "evt_typed_nul"],
+    ["that is JSON null", () => "null", null],
+    ["that is a JSON array", (f: Fixture) => JSON.stringify([f.intentEvent]), null],
+  ])("acknowledges an event %s as ignored and changes nothing", async (_label, build, eventId) => {
+    const { fixture: f, rows } = await fixture();
+    const before = await rows();
+    const payload = build(f);
+
+    await expectIgnored(await deliverPayload(payload), "malformed_event", eventId);
+    expect(await rows()).toEqual(before);
+  });
+
+  it("acknowledges the same malformed event on every retry", async () => {
+    const { fixture: f, rows } = await fixture();
+    const before = await rows();
+    const payload = malformed(f.intentEvent, () => null);
+    for (let delivery = 0; delivery < 3; delivery += 1) {
+      await expectIgnored(await deliverPayload(payload), "malformed_event", JSON.parse(payload).id);
+    }
+    expect(await rows()).toEqual(before);
   });
 });
 

@@ -182,6 +182,22 @@ export async function flagForReconciliation(keyId: string, lockToken: string, st
   return flagged === 1;
 }
 
+/**
+ * SQL (a subquery yielding `id, user_id`, at most one row) for the key row that vouches for a
+ * Stripe object named in a webhook: the row `keyId` of that user and keyed path, which
+ * produced this object or none yet (`stripe_object_id` is set on completion and on flagging).
+ * Webhooks trust an object's metadata only through such a row (DESIGN.md §9.1).
+ */
+export function keyRowVouchingFor(
+  claimed: { keyId: string | null; userId: Prisma.Sql; path: Prisma.Sql },
+  stripeObjectId: string,
+): Prisma.Sql {
+  return Prisma.sql`
+    SELECT k.id, k.user_id FROM idempotency_keys k
+    WHERE k.id = ${claimed.keyId}::uuid AND k.user_id = ${claimed.userId} AND k.path = ${claimed.path}
+      AND (k.stripe_object_id IS NULL OR k.stripe_object_id = ${stripeObjectId})`;
+}
+
 /** An unfinished key as the reconciler sees it. */
 export type UnfinishedKey = Pick<KeyRow, "id" | "lockToken" | "recoveryPoint" | "stripeObjectId"> & {
   userId: string;

@@ -1,101 +1,168 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { type PaymentStatus, Prisma } from "@prisma/client";
-import type Stripe from "stripe";
+import type { z } from "zod";
+import { isStorableText } from "@/lib/schemas/user-text";
+import { keyRowVouchingFor } from "@/server/idempotency/key-store";
+import { PAYMENTS_PATH } from "./create-payment";
 import { isUuid } from "./is-uuid";
 import { proposedStatusIsAhead } from "./status-rank";
+import {
+  chargeObject,
+  eventObject,
+  failedPaymentIntentObject,
+  paymentIntentObject,
+  refundObject,
+  type StripeEventEnvelope,
+} from "./stripe-event-objects";
 
 /**
- * The database change a Stripe event calls for, as the body of a CTE that selects from
+ * The database change an event calls for: `sql` is the body of a CTE that selects from
  * `claimed` (the event row this delivery claimed, see handle-stripe-event.ts), or null for an
- * event that is acknowledged and ignored: a type we do not handle, or an object not ours.
- *
- * Every effect is a single conditional statement that only moves state forward (status rank,
- * running refund total), so events may come in any order and the outcome is the same.
+ * event that is recorded with no effect (a type we do not handle, a charge without an
+ * intent). `malformed` lists what is wrong with an object of a type we handle.
  */
-export function stripeEventEffect(event: Stripe.Event): Prisma.Sql | null {
+export type StripeEventEffect = { sql: Prisma.Sql | null } | { malformed: string[] };
+
+/**
+ * Every effect is a single conditional statement that only moves state forward (status rank,
+ * running refund total), so events may come in any order and the outcome is the same. An
+ * object that is not ours matches no row and changes nothing: that is decided inside the
+ * statement, against our own rows, never from the object's metadata alone.
+ */
+export function stripeEventEffect(event: StripeEventEnvelope): StripeEventEffect {
   switch (event.type) {
     case "payment_intent.succeeded":
-      return paymentIntentEffect(event.data.object, "succeeded");
+      return paymentIntentEffect(event, "succeeded");
     case "payment_intent.payment_failed":
-      return paymentIntentEffect(event.data.object, "failed");
+      return paymentIntentEffect(event, "failed");
     case "payment_intent.canceled":
-      return paymentIntentEffect(event.data.object, "canceled");
+      return paymentIntentEffect(event, "canceled");
     case "payment_intent.requires_action":
-      return paymentIntentEffect(event.data.object, "requires_action");
+      return paymentIntentEffect(event, "requires_action");
     case "payment_intent.processing":
-      return paymentIntentEffect(event.data.object, "processing");
+      return paymentIntentEffect(event, "processing");
     case "charge.refunded":
-      return chargeRefundedEffect(event.data.object);
+      return chargeRefundedEffect(event);
     case "refund.created":
     case "refund.updated":
     case "refund.failed":
-      return refundEffect(event.data.object);
+      return refundEffect(event);
     default:
-      return null;
+      return { sql: null };
   }
 }
 
 /**
- * Moves the payment forward to `status`. If the row does not exist yet — the webhook beat the
- * API request's completion, or that request never completed — it is created from the intent's
- * metadata (set by create-payment.ts), so the payment is known from the webhook alone.
- * Intents without our metadata were not created by this app and are ignored; so are those of
- * a user who does not exist here (another environment sharing the Stripe account).
+ * The key row of the `POST /api/payments` request whose row id the intent's metadata names,
+ * of the user it names. Metadata is only text anyone with API access to a Stripe account can
+ * write, so an intent whose metadata merely names a real user (another account's, a Connect
+ * account's, one made by hand) matches nothing and creates no payment.
  */
-function paymentIntentEffect(intent: Stripe.PaymentIntent, status: PaymentStatus): Prisma.Sql | null {
-  const { payment_id: paymentId, user_id: userId, idempotency_key_id: keyId } = intent.metadata ?? {};
-  if (!isUuid(paymentId) || !isUuid(userId)) return null;
+function keyRowForPaymentIntent(intentId: string, metadata: Record<string, string>): Prisma.Sql {
+  const { payment_id: paymentId, user_id: userId, idempotency_key_id: keyId } = metadata;
+  // create-payment.ts writes the key row's id as both: a payment's id is its key row's.
+  const named = isUuid(keyId) && isUuid(userId) && paymentId === keyId;
+  return keyRowVouchingFor(
+    { keyId: named ? keyId : null, userId: Prisma.sql`${named ? userId : null}::uuid`, path: Prisma.sql`${PAYMENTS_PATH}` },
+    intentId,
+  );
+}
+
+/**
+ * The key row of the `POST /api/payments/{id}/refunds` request that a refund's metadata
+ * names, for the payment whose id and user are the SQL expressions given.
+ */
+function keyRowForRefund(refundId: string, metadata: Record<string, string>, payment: { id: Prisma.Sql; userId: Prisma.Sql }): Prisma.Sql {
+  const { refund_id: rowId, idempotency_key_id: keyId } = metadata;
+  // create-refund.ts writes the key row's id as both: a refund's id is its key row's.
+  const named = isUuid(rowId) && rowId === keyId;
+  // The path as refundsPath() (create-refund.ts) writes it, built in SQL from the payment row.
+  const path = Prisma.sql`'/api/payments/' || ${payment.id}::text || '/refunds'`;
+  return keyRowVouchingFor({ keyId: named ? rowId : null, userId: payment.userId, path }, refundId);
+}
+
+/**
+ * Moves the payment of this intent forward to `status`. The payment is ours if we hold a row
+ * for the intent, or if a key row vouches for the intent's metadata (keyRowForPaymentIntent):
+ * then the webhook beat the API request's completion, or that request never completed, and
+ * the row is created under the key row's id and user, so the payment is known from the
+ * webhook alone. Anything else matches no row and is ignored.
+ */
+function paymentIntentEffect(event: StripeEventEnvelope, status: PaymentStatus): StripeEventEffect {
+  const parsed = eventObject(event, status === "failed" ? failedPaymentIntentObject : paymentIntentObject);
+  if (!parsed.ok) return { malformed: parsed.problems };
+  const intent: z.output<typeof failedPaymentIntentObject> = parsed.object;
   const failure = intent.last_payment_error;
   const failureCode = status === "failed" ? (failure?.decline_code ?? failure?.code ?? "payment_failed") : null;
-  return Prisma.sql`
+  // Stripe keeps whatever text it was given; a NUL must not fail this event on every retry.
+  const description = intent.description != null && isStorableText(intent.description) ? intent.description : null;
+  // `known` first: a row we already hold for this intent is advanced whatever its metadata
+  // says, even after its key row expired and was deleted. The INSERT's id then conflicts
+  // with that row, and the update applies only if it is this intent's row.
+  return {
+    sql: Prisma.sql`
     INSERT INTO payments (id, user_id, amount, currency, description, status, stripe_payment_intent_id,
       failure_code, idempotency_key_id, created_at, updated_at)
-    SELECT ${paymentId}::uuid, users.id, ${intent.amount}, ${intent.currency}, ${intent.description ?? null},
-      ${status}::payment_status, ${intent.id}, ${failureCode},
-      (SELECT k.id FROM idempotency_keys k WHERE k.id = ${isUuid(keyId) ? keyId : null}::uuid),
+    SELECT COALESCE(known.id, vouching.id), COALESCE(known.user_id, vouching.user_id), ${intent.amount}, ${intent.currency},
+      ${description}, ${status}::payment_status, ${intent.id}, ${failureCode}, vouching.id,
       to_timestamp(${intent.created}::float8), now()
-    FROM claimed JOIN users ON users.id = ${userId}::uuid
+    FROM claimed
+    LEFT JOIN payments known ON known.stripe_payment_intent_id = ${intent.id}
+    LEFT JOIN (${keyRowForPaymentIntent(intent.id, intent.metadata)}) vouching ON true
+    WHERE known.id IS NOT NULL OR vouching.id IS NOT NULL
     ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, failure_code = EXCLUDED.failure_code, updated_at = now()
     WHERE ${proposedStatusIsAhead("payments")} AND payments.stripe_payment_intent_id = EXCLUDED.stripe_payment_intent_id
-    RETURNING payments.id`;
+    RETURNING payments.id`,
+  };
 }
 
 /**
  * Raises the payment's refunded amount to the charge's running total. Refunds made outside
  * this app (the Dashboard) are counted too; see create-refund.ts for why it is never added to.
  */
-function chargeRefundedEffect(charge: Stripe.Charge): Prisma.Sql | null {
-  const paymentIntentId = idOf(charge.payment_intent);
-  if (!paymentIntentId) return null;
-  return Prisma.sql`
+function chargeRefundedEffect(event: StripeEventEnvelope): StripeEventEffect {
+  const parsed = eventObject(event, chargeObject);
+  if (!parsed.ok) return { malformed: parsed.problems };
+  const charge = parsed.object;
+  if (!charge.payment_intent) return { sql: null };
+  return {
+    sql: Prisma.sql`
     UPDATE payments SET amount_refunded = ${charge.amount_refunded}, updated_at = now()
     FROM claimed
-    WHERE payments.stripe_payment_intent_id = ${paymentIntentId} AND payments.amount_refunded < ${charge.amount_refunded}
-    RETURNING payments.id`;
+    WHERE payments.stripe_payment_intent_id = ${charge.payment_intent} AND payments.amount_refunded < ${charge.amount_refunded}
+    RETURNING payments.id`,
+  };
 }
 
 /**
- * Records the refund on its payment, or moves its status forward. Ours carry `refund_id` in
- * their metadata (the id the API answers with, whichever of the API and the webhook writes
- * first); a Dashboard refund gets a new id.
+ * Records a refund of a payment we hold, or moves its status forward. Ours carry `refund_id`
+ * in their metadata, the id the API answers with, whichever of the API and the webhook writes
+ * first; it is used only when the key row of that refund request vouches for it
+ * (keyRowForRefund). Any other refund of our payment (the Dashboard's) gets a new id.
  */
-function refundEffect(refund: Stripe.Refund): Prisma.Sql | null {
-  const paymentIntentId = idOf(refund.payment_intent);
-  if (!paymentIntentId) return null;
-  const { refund_id: refundId, idempotency_key_id: keyId } = refund.metadata ?? {};
-  return Prisma.sql`
+function refundEffect(event: StripeEventEnvelope): StripeEventEffect {
+  const parsed = eventObject(event, refundObject);
+  if (!parsed.ok) return { malformed: parsed.problems };
+  const refund = parsed.object;
+  if (!refund.payment_intent) return { sql: null };
+  const vouchingKey = keyRowForRefund(refund.id, refund.metadata ?? {}, {
+    id: Prisma.sql`payments.id`,
+    userId: Prisma.sql`payments.user_id`,
+  });
+  // A refund row already holding that id for another Stripe refund would make the INSERT fail
+  // on the primary key (ON CONFLICT arbitrates stripe_refund_id only) on every retry.
+  return {
+    sql: Prisma.sql`
     INSERT INTO refunds (id, payment_id, user_id, amount, status, stripe_refund_id, idempotency_key_id, created_at, updated_at)
-    SELECT ${isUuid(refundId) ? refundId : randomUUID()}::uuid, payments.id, payments.user_id, ${refund.amount},
-      ${refund.status ?? "pending"}, ${refund.id},
-      (SELECT k.id FROM idempotency_keys k WHERE k.id = ${isUuid(keyId) ? keyId : null}::uuid),
-      to_timestamp(${refund.created}::float8), now()
-    FROM claimed JOIN payments ON payments.stripe_payment_intent_id = ${paymentIntentId}
+    SELECT COALESCE(vouching.id, ${randomUUID()}::uuid), payments.id, payments.user_id, ${refund.amount},
+      ${refund.status ?? "pending"}, ${refund.id}, vouching.id, to_timestamp(${refund.created}::float8), now()
+    FROM claimed
+    JOIN payments ON payments.stripe_payment_intent_id = ${refund.payment_intent}
+    LEFT JOIN LATERAL (${vouchingKey}) vouching
+      ON NOT EXISTS (SELECT 1 FROM refunds r WHERE r.id = vouching.id AND r.stripe_refund_id <> ${refund.id})
     ON CONFLICT (stripe_refund_id) DO UPDATE SET status = EXCLUDED.status, updated_at = now()
     WHERE ${proposedStatusIsAhead("refunds")}
-    RETURNING refunds.id`;
-}
-
-function idOf(value: string | { id: string } | null): string | null {
-  return typeof value === "string" ? value : (value?.id ?? null);
+    RETURNING refunds.id`,
+  };
 }

@@ -10,16 +10,19 @@ const MAX_EVENT_BYTES = 1024 * 1024;
 
 /**
  * Stripe's webhook endpoint (docs/API.md). No user: the signature is the authentication.
- * Any failure after verification answers 500, so Stripe delivers the event again.
+ * A signed event we must not or cannot apply is acknowledged with `ignored` (its retry would
+ * be the same); any other failure after verification answers 500, so Stripe delivers it again.
  */
-export const POST = withRoute(async ({ request, annotate }) => {
+export const POST = withRoute(async ({ request, log, annotate }) => {
   // The raw text: the signature covers the bytes Stripe sent, not a re-serialisation.
   const raw = await readBodyText(request, MAX_EVENT_BYTES);
-  const receipt = await handleStripeEvent(raw, request.headers.get("stripe-signature"));
-  annotate({ stripeEventId: receipt.eventId, stripeEventType: receipt.type, duplicate: receipt.duplicate });
-  return Response.json(receipt.duplicate ? { received: true, duplicate: true } : { received: true }, {
-    headers: { "Cache-Control": "no-store" },
-  });
+  const { eventId, type, duplicate, ignored } = await handleStripeEvent(raw, request.headers.get("stripe-signature"));
+  annotate({ stripeEventId: eventId, stripeEventType: type, duplicate, ...(ignored ? { ignored: ignored.reason } : {}) });
+  if (ignored) log.warn({ stripeEventId: eventId, stripeEventType: type, ...ignored }, "Stripe event ignored");
+  return Response.json(
+    { received: true, ...(duplicate ? { duplicate: true } : {}), ...(ignored ? { ignored: ignored.reason } : {}) },
+    { headers: { "Cache-Control": "no-store" } },
+  );
 });
 
 export const { GET, PUT, PATCH, DELETE, OPTIONS } = otherMethods(["POST"]);
