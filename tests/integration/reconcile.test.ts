@@ -1,8 +1,11 @@
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { db } from "@/server/db";
 import { reconcileStuckKeys } from "@/server/ops/reconcile-stuck-keys";
-import { crashAtCompletion } from "../helpers/db-faults";
+import { crashAtCompletion, refuseRows } from "../helpers/db-faults";
 import { customer, pay, VALID_PAYMENT, type TestCustomer } from "../helpers/payments-api";
 import { startStripeEmulatorForFile } from "../helpers/stripe-emulator";
 
@@ -94,3 +97,39 @@ describe.sequential("npm run reconcile (reconcileStuckKeys)", () => {
     expect(await reconcileStuckKeys({ olderThanSeconds: 1800 })).toMatchObject({ recorded: 1 });
   });
 });
+
+/** `npm run reconcile` as an operator runs it: its own process, the app's environment, no flags. */
+function reconcileCli() {
+  return promisify(execFile)(path.resolve("node_modules/.bin/tsx"), ["--conditions=react-server", "scripts/reconcile-stuck-keys.ts"], {
+    env: { ...process.env, LOG_LEVEL: "silent" },
+  });
+}
+
+describe.sequential("the reconcile command", () => {
+  it("exits 1 while a flagged payment cannot be recorded, and records it with no flags once the fault is gone", async () => {
+    const alice = await customer();
+    const key = randomUUID();
+    const fault = await refuseRows("payments", alice.id);
+    try {
+      expect((await pay(alice, { key })).status).toBe(500);
+      const failing = await reconcileCli().then(
+        () => expect.fail("reconcile should exit 1 while a key is unresolved"),
+        (error: { code: number; stdout: string }) => error,
+      );
+      expect(failing.code).toBe(1);
+      expect(failing.stdout).toContain("recorded 0, forgotten 0, skipped 0, unresolved 1");
+    } finally {
+      await fault.remove();
+    }
+    const [intent] = stripe.emulator.paymentIntents({ metadata: { user_id: alice.id } });
+    const { stdout } = await reconcileCli();
+    const row = await keyRow(alice.id, key);
+    expect(stdout).toContain(`${row!.id}: recorded (${intent!.id})`);
+    expect(stdout).toContain("recorded 1, forgotten 0, skipped 0, unresolved 0");
+    expect(await db().payment.count({ where: { userId: alice.id, stripePaymentIntentId: intent!.id } })).toBe(1);
+    const replay = await pay(alice, { key });
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+  });
+});
+
