@@ -23,7 +23,7 @@ type Options = {
 type RefundablePayment = Pick<Payment, "id" | "status" | "amount" | "currency" | "amountRefunded" | "stripePaymentIntentId">;
 
 /** The keyed path of a payment's refunds: part of the fingerprint, so a key cannot cross payments. */
-export function refundsPath(paymentId: string): string {
+function refundsPath(paymentId: string): string {
   return `/api/payments/${paymentId}/refunds`;
 }
 
