@@ -1,6 +1,7 @@
 import Stripe from "stripe";
 import { POST as webhookRoute } from "@/app/api/webhooks/stripe/route";
 import { env } from "@/env";
+import { stripe } from "@/server/stripe";
 import { startRouteServer } from "./route-server";
 
 const WEBHOOK_URL = "http://localhost/api/webhooks/stripe";
@@ -57,3 +58,19 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const server = await startRouteServer({ "/api/webhooks/stripe": { POST: recordingRoute } });
   return { url: `${server.url}/api/webhooks/stripe`, deliveries, close: server.close };
 }
+
+/**
+ * A succeeded PaymentIntent made with the app's secret key but not through its API, as by
+ * another app or a script sharing the Stripe account: its metadata is whatever it was given.
+ */
+export function intentMadeElsewhere(metadata: Record<string, string> = {}): Promise<Stripe.PaymentIntent> {
+  return stripe().paymentIntents.create({
+    amount: 1_000,
+    currency: "usd",
+    payment_method: "pm_card_visa",
+    confirm: true,
+    automatic_payment_methods: { enabled: true, allow_redirects: "never" },
+    metadata,
+  });
+}
+

@@ -1,11 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { Writable } from "node:stream";
-import pino from "pino";
 import { describe, expect, it, vi } from "vitest";
 import { db } from "@/server/db";
-import type * as loggerModule from "@/server/logger";
 import { reconcileStuckKeys } from "@/server/ops/reconcile-stuck-keys";
 import { crashAtCompletion, refuseRows } from "../helpers/db-faults";
+import { loggedLines } from "../helpers/memory-log";
 import { customer, pay, show, VALID_PAYMENT, type TestCustomer } from "../helpers/payments-api";
 import { refund } from "../helpers/refunds-api";
 import { startStripeEmulatorForFile } from "../helpers/stripe-emulator";
@@ -19,18 +17,8 @@ const stripe = startStripeEmulatorForFile({ lockTimeoutSeconds: LOCK_TIMEOUT_SEC
 
 // The real logger configuration, writing into memory: the operator's error line is part of
 // the contract.
-const lines: Record<string, unknown>[] = [];
-vi.mock("@/server/logger", async (importOriginal) => {
-  const original = await importOriginal<typeof loggerModule>();
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  let instance: loggerModule.Logger | undefined;
-  return { ...original, logger: () => (instance ??= pino(original.loggerOptions(), sink)) };
-});
+vi.mock("@/server/logger", async (importOriginal) => (await import("../helpers/memory-log")).loggerInMemory(await importOriginal()));
+const lines = loggedLines;
 
 const keyRow = (userId: string, key: string) => db().idempotencyKey.findUnique({ where: { userId_key: { userId, key } } });
 const intentsOf = (userId: string) => stripe.emulator.paymentIntents({ metadata: { user_id: userId } });

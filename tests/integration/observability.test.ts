@@ -1,8 +1,6 @@
-import { Writable } from "node:stream";
-import pino from "pino";
-import type * as loggerModule from "@/server/logger";
 import { describe, expect, it, vi } from "vitest";
 import { GET as metricsRoute } from "@/app/api/metrics/route";
+import { loggedLines } from "../helpers/memory-log";
 import { customer, pay, VALID_PAYMENT } from "../helpers/payments-api";
 import { startStripeEmulatorForFile } from "../helpers/stripe-emulator";
 
@@ -12,19 +10,8 @@ process.env.LOG_LEVEL = "info";
 const stripe = startStripeEmulatorForFile();
 
 // The real logger configuration (level, redaction), writing into memory instead of stdout.
-const lines: Record<string, unknown>[] = [];
-vi.mock("@/server/logger", async (importOriginal) => {
-  const original = await importOriginal<typeof loggerModule>();
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  // Built on first use, after this file has set LOG_LEVEL (imports are evaluated first).
-  let instance: loggerModule.Logger | undefined;
-  return { ...original, logger: () => (instance ??= pino(original.loggerOptions(), sink)) };
-});
+vi.mock("@/server/logger", async (importOriginal) => (await import("../helpers/memory-log")).loggerInMemory(await importOriginal()));
+const lines = loggedLines;
 
 describe("structured logs", () => {
   it("log one line per request with request id, user id and idempotency outcome, and no secrets", async () => {

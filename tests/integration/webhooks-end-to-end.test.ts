@@ -6,7 +6,7 @@ import { stripe as stripeClient } from "@/server/stripe";
 import { customer, list, pay, show, type TestCustomer, VALID_PAYMENT } from "../helpers/payments-api";
 import { refund } from "../helpers/refunds-api";
 import { startStripeEmulatorForFile } from "../helpers/stripe-emulator";
-import { startWebhookReceiver, type WebhookReceiver } from "../helpers/stripe-webhooks";
+import { intentMadeElsewhere, startWebhookReceiver, type WebhookReceiver } from "../helpers/stripe-webhooks";
 
 // The whole lifecycle with real deliveries: the emulator POSTs its signed events to a local
 // HTTP endpoint that hands them to the webhook route, as Stripe would to the deployed app.
@@ -117,14 +117,7 @@ describe("Stripe → webhook route, end to end", () => {
     const alice = await customer();
     const id = randomUUID();
     // Made with the account's secret key, as by another app or a script sharing the Stripe account.
-    const intent = await stripeClient().paymentIntents.create({
-      amount: 1_000,
-      currency: "usd",
-      payment_method: "pm_card_visa",
-      confirm: true,
-      automatic_payment_methods: { enabled: true, allow_redirects: "never" },
-      metadata: { payment_id: id, idempotency_key_id: id, user_id: alice.id },
-    });
+    const intent = await intentMadeElsewhere({ payment_id: id, idempotency_key_id: id, user_id: alice.id });
     const [succeeded] = stripe.emulator.events({ type: "payment_intent.succeeded" }).filter((e) => e.data.object.id === intent.id);
 
     await eventually(async () => expect(deliveriesOf(succeeded!.id)).toHaveLength(1));

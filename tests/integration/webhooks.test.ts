@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { db } from "@/server/db";
-import type * as loggerModule from "@/server/logger";
 import { stripe as stripeClient } from "@/server/stripe";
 import type { StripeEvent } from "../../tools/stripe-emulator";
+import { loggedLines } from "../helpers/memory-log";
 import { customer, pay, show, type TestCustomer, VALID_PAYMENT } from "../helpers/payments-api";
 import { refund } from "../helpers/refunds-api";
 import { startStripeEmulatorForFile } from "../helpers/stripe-emulator";
-import { deliver, deliverPayload, postWebhook, signature } from "../helpers/stripe-webhooks";
+import { deliver, deliverPayload, intentMadeElsewhere, postWebhook, signature } from "../helpers/stripe-webhooks";
 
 // No webhook URL is configured here: the emulator records its events and each test delivers
 // them itself, signed, in the order (and as often) it wants.
@@ -16,21 +16,8 @@ const stripe = startStripeEmulatorForFile();
 
 // The real logger configuration, writing into memory: an ignored event must be logged as a
 // warning with its id, and never as an error.
-type LogLine = { level: number; msg: string; requestId?: string; stripeEventId?: string | null; reason?: string };
-const logLines: LogLine[] = [];
-vi.mock("@/server/logger", async (importOriginal) => {
-  const original = await importOriginal<typeof loggerModule>();
-  const { default: pino } = await import("pino");
-  const { Writable } = await import("node:stream");
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) logLines.push(JSON.parse(line));
-      done();
-    },
-  });
-  let instance: loggerModule.Logger | undefined;
-  return { ...original, logger: () => (instance ??= pino(original.loggerOptions(), sink)) };
-});
+vi.mock("@/server/logger", async (importOriginal) => (await import("../helpers/memory-log")).loggerInMemory(await importOriginal()));
+const logLines = loggedLines;
 const logOf = (response: Response) => logLines.filter((line) => line.requestId === response.headers.get("x-request-id"));
 
 const THREE_D_SECURE = { ...VALID_PAYMENT, paymentMethod: "pm_card_authenticationRequired" } as const;
@@ -295,26 +282,13 @@ describe("POST /api/webhooks/stripe — a webhook before the API request complet
 
 describe("POST /api/webhooks/stripe — what is not ours, or not handled", () => {
   it("acknowledges an intent without our metadata and writes no payment", async () => {
-    const intent = await stripeClient().paymentIntents.create({
-      amount: 1_000,
-      currency: "usd",
-      payment_method: "pm_card_visa",
-      confirm: true,
-      automatic_payment_methods: { enabled: true, allow_redirects: "never" },
-    });
+    const intent = await intentMadeElsewhere();
     await expectReceived(await deliver(eventOf("payment_intent.succeeded", intent.id)));
     expect(await db().payment.count({ where: { stripePaymentIntentId: intent.id } })).toBe(0);
   });
 
   it("ignores an intent whose metadata names a user this database does not have", async () => {
-    const intent = await stripeClient().paymentIntents.create({
-      amount: 1_000,
-      currency: "usd",
-      payment_method: "pm_card_visa",
-      confirm: true,
-      automatic_payment_methods: { enabled: true, allow_redirects: "never" },
-      metadata: { payment_id: randomUUID(), user_id: randomUUID(), idempotency_key_id: randomUUID() },
-    });
+    const intent = await intentMadeElsewhere({ payment_id: randomUUID(), user_id: randomUUID(), idempotency_key_id: randomUUID() });
     await expectReceived(await deliver(eventOf("payment_intent.succeeded", intent.id)));
     expect(await db().payment.count({ where: { stripePaymentIntentId: intent.id } })).toBe(0);
   });
@@ -328,16 +302,9 @@ describe("POST /api/webhooks/stripe — what is not ours, or not handled", () =>
   });
 });
 
-/** A PaymentIntent made with our secret key but not through our API: metadata is whatever it was given. */
-async function intentMadeElsewhere(metadata: Record<string, string>) {
-  const intent = await stripeClient().paymentIntents.create({
-    amount: 1_000,
-    currency: "usd",
-    payment_method: "pm_card_visa",
-    confirm: true,
-    automatic_payment_methods: { enabled: true, allow_redirects: "never" },
-    metadata,
-  });
+/** A PaymentIntent made with our secret key but not through our API, and its succeeded event. */
+async function succeededElsewhere(metadata: Record<string, string>) {
+  const intent = await intentMadeElsewhere(metadata);
   return { intent, succeeded: eventOf("payment_intent.succeeded", intent.id) };
 }
 
@@ -355,7 +322,7 @@ describe("POST /api/webhooks/stripe — metadata alone is never trusted", () => 
   it("ignores an intent whose metadata names a real user but no key row of theirs", async () => {
     const alice = await customer();
     const id = randomUUID();
-    const { intent, succeeded } = await intentMadeElsewhere({ payment_id: id, idempotency_key_id: id, user_id: alice.id });
+    const { intent, succeeded } = await succeededElsewhere({ payment_id: id, idempotency_key_id: id, user_id: alice.id });
 
     await expectNoPaymentFrom(succeeded, intent.id);
     expect(await db().payment.count({ where: { OR: [{ id }, { userId: alice.id }] } })).toBe(0);
@@ -367,7 +334,7 @@ describe("POST /api/webhooks/stripe — metadata alone is never trusted", () => 
     const bobsKey = randomUUID();
     const bobs = await lostCreate(bob, bobsKey); // bob's key row exists, with no payment yet
     const keyId = (await keyRowOf(bob, bobsKey)).id;
-    const { intent, succeeded } = await intentMadeElsewhere({ payment_id: keyId, idempotency_key_id: keyId, user_id: alice.id });
+    const { intent, succeeded } = await succeededElsewhere({ payment_id: keyId, idempotency_key_id: keyId, user_id: alice.id });
 
     await expectNoPaymentFrom(succeeded, intent.id);
     expect(await db().payment.count({ where: { userId: { in: [alice.id, bob.id] } } })).toBe(0);
@@ -382,7 +349,7 @@ describe("POST /api/webhooks/stripe — metadata alone is never trusted", () => 
     const key = randomUUID();
     await lostCreate(bob, key);
     const keyId = (await keyRowOf(bob, key)).id;
-    const { intent, succeeded } = await intentMadeElsewhere({ payment_id: randomUUID(), idempotency_key_id: keyId, user_id: bob.id });
+    const { intent, succeeded } = await succeededElsewhere({ payment_id: randomUUID(), idempotency_key_id: keyId, user_id: bob.id });
 
     await expectNoPaymentFrom(succeeded, intent.id);
     expect(await db().payment.count({ where: { userId: bob.id } })).toBe(0);
@@ -396,7 +363,7 @@ describe("POST /api/webhooks/stripe — metadata alone is never trusted", () => 
     // What the engine records on the key once Stripe answered (completion, or flagging it).
     await db().idempotencyKey.update({ where: { id: keyRow.id }, data: { stripeObjectId: bobs.intentId } });
     // The same metadata, copied onto another intent.
-    const { intent, succeeded } = await intentMadeElsewhere({ payment_id: keyRow.id, idempotency_key_id: keyRow.id, user_id: bob.id });
+    const { intent, succeeded } = await succeededElsewhere({ payment_id: keyRow.id, idempotency_key_id: keyRow.id, user_id: bob.id });
 
     await expectNoPaymentFrom(succeeded, intent.id);
     expect(await db().payment.count({ where: { userId: bob.id } })).toBe(0);
@@ -417,7 +384,7 @@ describe("POST /api/webhooks/stripe — metadata alone is never trusted", () => 
     expect(refunded.status).toBe(201);
     const refundKeyId = (await refunded.json()).id as string; // a refund's id is its key row's
     expect(await db().idempotencyKey.count({ where: { id: refundKeyId, userId: alice.id } })).toBe(1);
-    const { intent, succeeded } = await intentMadeElsewhere({
+    const { intent, succeeded } = await succeededElsewhere({
       payment_id: refundKeyId,
       idempotency_key_id: refundKeyId,
       user_id: alice.id,

@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { Writable } from "node:stream";
 import { Prisma } from "@prisma/client";
-import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { db } from "@/server/db";
 import { ApiError } from "@/server/http/api-error";
 import { createUser } from "../../../tests/helpers/database";
+import { memoryLog } from "../../../tests/helpers/memory-log";
 import type { KeyRow } from "./key-store";
 import { classify, withIdempotency, type FinalOutcome, type KeyedRequest, type OperationContext } from "./with-idempotency";
 
@@ -15,18 +14,6 @@ import { classify, withIdempotency, type FinalOutcome, type KeyedRequest, type O
 // through the Stripe emulator.
 
 const timings = { ttlSeconds: 3_600, lockTimeoutSeconds: 5 };
-
-/** An in-memory log, to check what the engine tells an operator. */
-function memoryLog() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { log: pino({ level: "info" }, sink), lines };
-}
 
 async function keyedRequest(body: unknown = { amount: 100 }): Promise<KeyedRequest> {
   const user = await createUser();
