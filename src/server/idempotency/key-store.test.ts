@@ -119,6 +119,17 @@ describe("release, forget, flag", () => {
   });
 });
 
+describe("advanceStripeKeyGeneration", () => {
+  it("moves the derived key on by one, only for the lock holder", async () => {
+    const { row, token } = await claimed(await scopeFor());
+    expect(row.stripeKeyGeneration).toBe(0);
+    expect(await keys.advanceStripeKeyGeneration(row.id, randomUUID())).toBeNull();
+    expect(await keys.advanceStripeKeyGeneration(row.id, token)).toBe(1);
+    expect(await keys.advanceStripeKeyGeneration(row.id, token)).toBe(2);
+    expect(await stored(row.id)).toMatchObject({ stripeKeyGeneration: 2 });
+  });
+});
+
 describe("replaceExpired", () => {
   it("replaces a finished key past its TTL by a new row, never an unfinished or a live one", async () => {
     const scope = await scopeFor();

@@ -23,6 +23,10 @@ export type KeyRow = {
   responseBody: string | null;
   /** The Stripe object the request produced (pi_…, re_…), once Stripe has answered. */
   stripeObjectId: string | null;
+  /** Generation of the derived Stripe idempotency key (see advanceStripeKeyGeneration). */
+  stripeKeyGeneration: number;
+  /** Unix seconds, as Stripe counts time: objects of this request were created after it. */
+  createdAt: number;
   /** True when this claim created the row. */
   inserted: boolean;
   /** Past `expires_at`. */
@@ -80,7 +84,8 @@ export async function claim(scope: KeyScope, timings: KeyTimings, lockToken: str
     )
     SELECT id::text AS "id", request_hash AS "requestHash", lock_token::text AS "lockToken",
       recovery_point::text AS "recoveryPoint", response_status AS "responseStatus",
-      response_body::text AS "responseBody", stripe_object_id AS "stripeObjectId", inserted,
+      response_body::text AS "responseBody", stripe_object_id AS "stripeObjectId",
+      stripe_key_generation AS "stripeKeyGeneration", floor(extract(epoch FROM created_at))::int AS "createdAt", inserted,
       expires_at <= now() AS "expired",
       ${lockIsFresh(timings)} AS "lockHeld",
       created_at < now() - make_interval(hours => ${REDRIVE_WINDOW_HOURS}) AS "tooOldToRedrive"
@@ -149,6 +154,19 @@ export async function complete(keyId: string, lockToken: string, completion: Com
 }
 
 /**
+ * Retire the derived Stripe key: Stripe stored a failure under it (it replays a stored 500
+ * for 24 h) and holds no object for this request, so the next attempt uses the next
+ * generation. Fenced by our lock; returns the new generation, or null if fenced out.
+ */
+export async function advanceStripeKeyGeneration(keyId: string, lockToken: string): Promise<number | null> {
+  const rows = await db().$queryRaw<{ generation: number }[]>(Prisma.sql`
+    UPDATE idempotency_keys SET stripe_key_generation = stripe_key_generation + 1
+    WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid
+    RETURNING stripe_key_generation AS generation`);
+  return rows[0]?.generation ?? null;
+}
+
+/**
  * Release after a transient failure: unlock and store nothing, so the next retry (or the
  * reconciler) takes the row over and repeats the Stripe call under the same Stripe key.
  */
@@ -199,11 +217,9 @@ export function keyRowVouchingFor(
 }
 
 /** An unfinished key as the reconciler sees it. */
-export type UnfinishedKey = Pick<KeyRow, "id" | "lockToken" | "recoveryPoint" | "stripeObjectId"> & {
+export type UnfinishedKey = Pick<KeyRow, "id" | "lockToken" | "recoveryPoint" | "stripeObjectId" | "createdAt"> & {
   userId: string;
   path: string;
-  /** Unix seconds, as Stripe counts time. */
-  createdAt: number;
 };
 
 /**

@@ -26,9 +26,9 @@ const refused = Prisma.sql`resource AS (INSERT INTO webhook_events (id, type) SE
 
 /** An operation that records its calls and answers 201 with the key id it was given. */
 function operation(answer: Partial<FinalOutcome> = {}) {
-  const calls: OperationContext[] = [];
+  const calls: Pick<OperationContext, "keyId" | "recovered">[] = [];
   const run = async (ctx: OperationContext): Promise<FinalOutcome> => {
-    calls.push(ctx);
+    calls.push({ keyId: ctx.keyId, recovered: ctx.recovered });
     return { status: 201, body: { id: ctx.keyId }, stripeObjectId: `pi_${ctx.keyId.slice(0, 8)}`, write: marker, ...answer };
   };
   return { calls, run };
@@ -51,6 +51,8 @@ describe("classify", () => {
     responseStatus: null,
     responseBody: null,
     stripeObjectId: null,
+    stripeKeyGeneration: 0,
+    createdAt: 0,
     inserted: false,
     expired: false,
     lockHeld: false,
@@ -320,3 +322,50 @@ describe("recording (charged ⇒ recorded)", () => {
     expect(await db().webhookEvent.count({ where: { id: `evt_${op.calls[0]!.keyId}` } })).toBe(0);
   });
 });
+
+describe("the derived Stripe key", () => {
+  it("is kind/<row id>, the same on a re-drive, and kind/<row id>/<n> once retired (persisted on the row)", async () => {
+    const request = await keyedRequest();
+    const seen: string[] = [];
+    const failOnce = async (ctx: OperationContext): Promise<FinalOutcome> => {
+      seen.push(ctx.stripeKey("payment-intent"));
+      throw new ApiError("payment_provider_unavailable");
+    };
+    await rejection(run(request, failOnce));
+    await rejection(run(request, failOnce)); // a plain re-drive keeps the key: Stripe replays
+    const retiring = async (ctx: OperationContext): Promise<FinalOutcome> => {
+      seen.push(ctx.stripeKey("payment-intent"));
+      await ctx.retireStripeKey(); // Stripe stored a 500 under it and holds nothing
+      throw new ApiError("payment_provider_unavailable");
+    };
+    await rejection(run(request, retiring));
+    const op = operation();
+    const answer = await run(request, async (ctx) => {
+      seen.push(ctx.stripeKey("payment-intent"), ctx.stripeKey("refund"));
+      return op.run(ctx);
+    });
+    const id = (await row(request))!.id;
+    expect(seen).toEqual([`payment-intent/${id}`, `payment-intent/${id}`, `payment-intent/${id}`, `payment-intent/${id}/1`, `refund/${id}/1`]);
+    expect(answer.outcome).toBe("recovered");
+    expect(await row(request)).toMatchObject({ stripeKeyGeneration: 1, recoveryPoint: "finished" });
+  });
+
+  it("starts again at generation 0 for a new row replacing an expired key", async () => {
+    const request = await keyedRequest();
+    await rejection(
+      run(request, async (ctx) => {
+        await ctx.retireStripeKey();
+        throw new ApiError("payment_provider_unavailable");
+      }),
+    );
+    await run(request, operation().run);
+    await age(request, Prisma.sql`expires_at = now() - interval '1 second'`);
+    let derived = "";
+    await run(request, async (ctx) => {
+      derived = ctx.stripeKey("payment-intent");
+      return operation().run(ctx);
+    });
+    expect(derived).toBe(`payment-intent/${(await row(request))!.id}`);
+  });
+});
+

@@ -77,10 +77,23 @@ export type FinalOutcome = {
 };
 
 export type OperationContext = {
-  /** Id of our idempotency_keys row: derive downstream idempotency keys from it. */
+  /** Id of our idempotency_keys row: the id of the resource it creates. */
   keyId: string;
   /** True when this request re-drives a row that an earlier attempt left unfinished. */
   recovered: boolean;
+  /** Unix seconds when the key row was made: whatever Stripe created for it is newer. */
+  createdAt: number;
+  /**
+   * The Stripe idempotency key for a call of `kind`, derived from our row, never from the
+   * client's key: `kind/<row id>`, the same on every re-drive so Stripe replays instead of
+   * creating twice; `kind/<row id>/<n>` once the earlier ones were retired.
+   */
+  stripeKey(kind: string): string;
+  /**
+   * Stripe answered a failure it stores and replays for that key (a 500) and holds no object
+   * for this request: move to the next generation of the derived key (persisted, fenced).
+   */
+  retireStripeKey(): Promise<void>;
 };
 
 export type KeyedRequest = {
@@ -131,8 +144,11 @@ export async function withIdempotency(request: KeyedRequest, operation: Operatio
     requestHash: fingerprint({ method: request.method, path: request.path, body: request.body }),
   };
   const deadline = Date.now() + (options.waitSeconds ?? 0) * 1000;
-  const run = (keyId: string, lockToken: string, recovered: boolean) =>
-    runOwned({ keyId, lockToken, recovered }, operation, { report, log });
+  const run = (row: KeyRow, keyId: string, lockToken: string, recovered: boolean) =>
+    runOwned({ keyId, lockToken, recovered, generation: recovered ? row.stripeKeyGeneration : 0, createdAt: row.createdAt }, operation, {
+      report,
+      log,
+    });
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const lockToken = randomUUID();
@@ -141,7 +157,7 @@ export async function withIdempotency(request: KeyedRequest, operation: Operatio
 
     switch (classify(row, scope.requestHash)) {
       case "new": {
-        const answer = await run(row.id, lockToken, false);
+        const answer = await run(row, row.id, lockToken, false);
         if (answer) return answer;
         continue; // fenced out while we ran: read what the new owner did
       }
@@ -164,12 +180,12 @@ export async function withIdempotency(request: KeyedRequest, operation: Operatio
         throw inProgress();
       case "expired": {
         const keyId = await keys.replaceExpired(row.id, scope, timings, lockToken);
-        const answer = keyId ? await run(keyId, lockToken, false) : null;
+        const answer = keyId ? await run(row, keyId, lockToken, false) : null;
         if (answer) return answer;
         continue;
       }
       case "redrivable": {
-        const answer = (await keys.takeOver(row, lockToken, timings)) ? await run(row.id, lockToken, true) : null;
+        const answer = (await keys.takeOver(row, lockToken, timings)) ? await run(row, row.id, lockToken, true) : null;
         if (answer) return answer;
         continue;
       }
@@ -182,7 +198,7 @@ export async function withIdempotency(request: KeyedRequest, operation: Operatio
   throw inProgress();
 }
 
-type Owned = { keyId: string; lockToken: string; recovered: boolean };
+type Owned = { keyId: string; lockToken: string; recovered: boolean; generation: number; createdAt: number };
 
 /** Phases 3–5 on a row we hold: run the operation, then record, forget, release or flag. Null if fenced out. */
 async function runOwned(
@@ -196,7 +212,16 @@ async function runOwned(
   crashPoint("after-claim");
   let final: FinalOutcome;
   try {
-    final = await operation({ keyId: owned.keyId, recovered: owned.recovered });
+    final = await operation({
+      keyId: owned.keyId,
+      recovered: owned.recovered,
+      createdAt: owned.createdAt,
+      stripeKey: (kind) => (owned.generation === 0 ? `${kind}/${owned.keyId}` : `${kind}/${owned.keyId}/${owned.generation}`),
+      retireStripeKey: async () => {
+        const generation = await keys.advanceStripeKeyGeneration(owned.keyId, owned.lockToken);
+        log.warn({ idempotencyKeyId: owned.keyId, stripeKeyGeneration: generation }, "Stripe key retired after a stored failure");
+      },
+    });
   } catch (error) {
     await settleFailure(owned, error, { report, log });
     throw error;

@@ -6,8 +6,9 @@ import * as keys from "@/server/idempotency/key-store";
 import { REDRIVE_WINDOW_HOURS, type KeyTimings, type UnfinishedKey } from "@/server/idempotency/key-store";
 import { recordFinalOutcome, type FinalOutcome } from "@/server/idempotency/with-idempotency";
 import { logger, type Logger } from "@/server/logger";
-import { PAYMENTS_PATH, paymentOutcome } from "@/server/payments/create-payment";
+import { declineOf, PAYMENTS_PATH, paymentOutcome } from "@/server/payments/create-payment";
 import { findRefundablePayment, paymentIdOfRefundsPath, refundOutcome } from "@/server/payments/create-refund";
+import { findPaymentIntentOfKey, findRefundOfKey } from "@/server/payments/find-at-stripe";
 import { stripe } from "@/server/stripe";
 
 /**
@@ -27,11 +28,6 @@ export type ReconcileOptions = {
   onKey?: (result: ReconcileResult) => void;
   log?: Logger;
 };
-
-/** Seconds before a key's creation still searched, for clocks that disagree (ours and Stripe's). */
-const CLOCK_SKEW_SECONDS = 300;
-/** Objects scanned in a list lookup before giving up (and leaving the key unresolved). */
-const MAX_SCANNED = 1_000;
 
 /**
  * `npm run reconcile`: finishes the keys no client retry will finish (DESIGN.md §9.1, "no key
@@ -85,8 +81,7 @@ async function findOutcome(key: UnfinishedKey): Promise<FinalOutcome | null> {
   if (key.path === PAYMENTS_PATH) {
     const intent = await findPaymentIntent(key);
     if (!intent) return null;
-    const decline = intent.status === "requires_payment_method" ? (intent.last_payment_error ?? undefined) : undefined;
-    return paymentOutcome(key.id, key.userId, intent, { description: intent.description, requestId, decline });
+    return paymentOutcome(key.id, key.userId, intent, { description: intent.description, requestId, decline: declineOf(intent) });
   }
   const paymentId = paymentIdOfRefundsPath(key.path);
   if (paymentId) {
@@ -99,31 +94,14 @@ async function findOutcome(key: UnfinishedKey): Promise<FinalOutcome | null> {
   throw new Error(`no reconciler for keys of ${key.path}`);
 }
 
-/**
- * By id when the key names it; else by the metadata the engine put on the intent, listing
- * intents created since the key (list is read-after-write consistent; search can lag about a
- * minute, docs.stripe.com/search).
- */
+/** By id when the key names it; else by the metadata the engine put on the intent. */
 async function findPaymentIntent(key: UnfinishedKey): Promise<Stripe.PaymentIntent | null> {
   if (key.stripeObjectId) return stripe().paymentIntents.retrieve(key.stripeObjectId);
-  const intents = stripe().paymentIntents.list({ created: { gte: key.createdAt - CLOCK_SKEW_SECONDS }, limit: 100 });
-  return findByKey(intents, key);
+  return findPaymentIntentOfKey(key.id, key.createdAt);
 }
 
-/** By id when the key names it; else among the payment's refunds, by metadata. */
+/** By id when the key names it; else among the payment's refunds, by metadata; with its charge either way. */
 async function findRefund(key: UnfinishedKey, paymentIntentId: string): Promise<Stripe.Refund | null> {
-  const refundId = key.stripeObjectId ?? (await findByKey(stripe().refunds.list({ payment_intent: paymentIntentId, limit: 100 }), key))?.id;
-  // With the charge: its running refund total is what the payment row is raised to.
-  return refundId ? stripe().refunds.retrieve(refundId, { expand: ["charge"] }) : null;
-}
-
-async function findByKey<T extends { metadata: Stripe.Metadata | null }>(list: AsyncIterable<T>, key: UnfinishedKey): Promise<T | null> {
-  let scanned = 0;
-  for await (const object of list) {
-    if (object.metadata?.idempotency_key_id === key.id) return object;
-    if (++scanned >= MAX_SCANNED) {
-      throw new Error(`key ${key.id}: no match among the first ${MAX_SCANNED} objects; look it up by metadata idempotency_key_id`);
-    }
-  }
-  return null;
+  if (key.stripeObjectId) return stripe().refunds.retrieve(key.stripeObjectId, { expand: ["charge"] });
+  return findRefundOfKey(key.id, paymentIntentId);
 }

@@ -10,7 +10,9 @@ import { enforceRateLimit } from "@/server/rate-limit";
 import { stripe } from "@/server/stripe";
 import { paymentStatus } from "./payment-status";
 import { paymentView } from "./payment-view";
+import { findPaymentIntentOfKey } from "./find-at-stripe";
 import { providerError } from "./provider-error";
+import { adoptOrRetire, isStoredFailure } from "./stored-failure";
 import { timedStripeCall, type Annotate } from "./timed-stripe-call";
 import { proposedStatusIsAhead } from "./status-rank";
 
@@ -36,7 +38,7 @@ export async function createPayment(
 ): Promise<KeyedResponse> {
   return withIdempotency(
     { userId, key, method: "POST", path: PAYMENTS_PATH, body: input },
-    async ({ keyId, recovered }) => {
+    async ({ keyId, recovered, createdAt, stripeKey, retireStripeKey }) => {
       // A re-drive is a retry of a request that was already counted.
       if (!recovered) await enforceRateLimit(userId, "payments.create");
       const paymentId = keyId; // see the Payment model: known before Stripe, same on re-drive
@@ -53,7 +55,7 @@ export async function createPayment(
         };
         // Derived from our row, never the client's key: unique per user and request, and
         // the same on a re-drive, so Stripe replays instead of creating a second intent.
-        const idempotencyKey = `payment-intent/${keyId}`;
+        const idempotencyKey = stripeKey("payment-intent");
         const intent = await timedStripeCall(
           "payment_intents.create",
           () => stripe().paymentIntents.create(params, { idempotencyKey }),
@@ -64,7 +66,9 @@ export async function createPayment(
         if (error instanceof Stripe.errors.StripeCardError && error.payment_intent) {
           return paymentOutcome(paymentId, userId, error.payment_intent, { ...answer, decline: error });
         }
-        throw providerError(error);
+        if (!isStoredFailure(error)) throw providerError(error);
+        const made = await adoptOrRetire(error, () => findPaymentIntentOfKey(keyId, createdAt), retireStripeKey);
+        return paymentOutcome(paymentId, userId, made, { ...answer, decline: declineOf(made) });
       }
     },
     { waitSeconds: options.waitSeconds, log: options.log, onOutcome: (idempotency) => options.annotate?.({ idempotency }) },
@@ -73,6 +77,11 @@ export async function createPayment(
 
 /** A card decline, from the SDK's StripeCardError or an intent's `last_payment_error`. */
 export type Decline = { decline_code?: string; code?: string; message?: string };
+
+/** The decline an intent read back from Stripe records: its attempt failed and it awaits another method. */
+export function declineOf(intent: Stripe.PaymentIntent): Decline | undefined {
+  return intent.status === "requires_payment_method" ? (intent.last_payment_error ?? undefined) : undefined;
+}
 
 /**
  * The final answer for a PaymentIntent and the Payment row that goes with it, as the engine

@@ -8,7 +8,9 @@ import { withIdempotency, type FinalOutcome, type KeyedResponse } from "@/server
 import type { Logger } from "@/server/logger";
 import { stripe } from "@/server/stripe";
 import { isUuid } from "./is-uuid";
+import { findRefundOfKey } from "./find-at-stripe";
 import { providerError } from "./provider-error";
+import { adoptOrRetire, isStoredFailure } from "./stored-failure";
 import { timedStripeCall, type Annotate } from "./timed-stripe-call";
 import { refundView } from "./refund-view";
 import { proposedStatusIsAhead } from "./status-rank";
@@ -56,7 +58,7 @@ export async function createRefund(
   if (!isUuid(paymentId)) throw new ApiError("not_found", "No such payment.");
   return withIdempotency(
     { userId, key, method: "POST", path: refundsPath(paymentId), body: input },
-    async ({ keyId, recovered }) => {
+    async ({ keyId, recovered, stripeKey, retireStripeKey }) => {
       const payment = await findRefundablePayment(userId, paymentId);
       if (!payment) throw new ApiError("not_found", "No such payment.");
       if (payment.status !== "succeeded") {
@@ -75,17 +77,19 @@ export async function createRefund(
           ...(input.amount !== undefined ? { amount: input.amount } : {}),
           ...(input.reason ? { reason: input.reason } : {}),
           metadata: { refund_id: refundId, payment_id: payment.id, user_id: userId, idempotency_key_id: keyId },
-          // The charge carries Stripe's running total of refunds: see recordRefund.
+          // The charge carries Stripe's running total of refunds: see refundOutcome.
           expand: ["charge"],
         };
         const refund = await timedStripeCall(
           "refunds.create",
-          () => stripe().refunds.create(params, { idempotencyKey: `refund/${keyId}` }),
+          () => stripe().refunds.create(params, { idempotencyKey: stripeKey("refund") }),
           options.annotate,
         );
         return refundOutcome(refundId, userId, payment, refund);
       } catch (error) {
-        throw refundError(error);
+        if (!isStoredFailure(error)) throw refundError(error);
+        const made = await adoptOrRetire(error, () => findRefundOfKey(keyId, payment.stripePaymentIntentId), retireStripeKey);
+        return refundOutcome(refundId, userId, payment, made);
       }
     },
     { waitSeconds: options.waitSeconds, log: options.log, onOutcome: (idempotency) => options.annotate?.({ idempotency }) },

@@ -16,9 +16,16 @@ export function providerError(error: unknown): ApiError {
       cause: error,
     });
   }
+  if (error instanceof Stripe.errors.StripeRateLimitError) {
+    // Not stored by Stripe (the request was refused before it ran), so the same key is safe.
+    return new ApiError("payment_provider_unavailable", "The payment provider is rate limiting this account; retry with the same Idempotency-Key.", {
+      retryAfter: retryAfterOf(error) ?? PROVIDER_RETRY_AFTER_SECONDS,
+      cause: error,
+    });
+  }
   if (isTransient(error)) {
     return new ApiError("payment_provider_unavailable", "The payment provider did not answer; retry with the same Idempotency-Key.", {
-      retryAfter: PROVIDER_RETRY_AFTER_SECONDS,
+      retryAfter: retryAfterOf(error) ?? PROVIDER_RETRY_AFTER_SECONDS,
       cause: error,
     });
   }
@@ -37,3 +44,11 @@ function isTransient(error: unknown): boolean {
   }
   return false;
 }
+
+/** Stripe's own `Retry-After` (seconds), when it sent one, bounded to a minute. */
+function retryAfterOf(error: unknown): number | undefined {
+  const header = error instanceof Stripe.errors.StripeError ? error.headers?.["retry-after"] : undefined;
+  const seconds = typeof header === "string" && /^\d{1,6}$/.test(header.trim()) ? Number(header) : NaN;
+  return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 1), 60) : undefined;
+}
+
