@@ -16,13 +16,15 @@ const TEXT = 25;
  * - catalog columns of type `name` / `"char"` are reported as text;
  * - PrismaPg's shadow database reuses the connection string, in which `database` is
  *   ignored, so `migrate dev` would diff against the main database and then fail to drop
- *   the shadow database while its pool is still connected.
+ *   the shadow database while its pool is still connected;
+ * - PrismaPg's executeScript splits a migration on every ";", even inside a comment or a
+ *   function body ($$ … $$), so a migration defining a trigger function cannot apply.
  */
 export function createMigrationAdapter(databaseUrl: string) {
   const config = poolConfigFrom(databaseUrl);
   const main = new PrismaPg(config);
   const connect = async (poolConfig: pg.PoolConfig) =>
-    reportCatalogTypesAsText(await new PrismaPg(poolConfig).connect());
+    runScriptsWhole(reportCatalogTypesAsText(await new PrismaPg(poolConfig).connect()));
 
   return Object.assign(main, {
     connect: () => connect(config),
@@ -51,6 +53,22 @@ function reportCatalogTypesAsText(adapter: Adapter): Adapter {
       if (CATALOG_TEXT_TYPES.has(field.dataTypeID)) field.dataTypeID = TEXT;
     }
     return result;
+  };
+  return adapter;
+}
+
+/**
+ * Sends a migration script to PostgreSQL as it is, in one simple-protocol query, which
+ * PostgreSQL parses itself (comments, dollar quotes) and runs as one implicit transaction.
+ */
+function runScriptsWhole(adapter: Adapter): Adapter {
+  const inner = adapter as unknown as { client: { query(sql: string): Promise<unknown> }; onError(error: unknown): never };
+  adapter.executeScript = async (script: string) => {
+    try {
+      await inner.client.query(script);
+    } catch (error) {
+      inner.onError(error);
+    }
   };
   return adapter;
 }

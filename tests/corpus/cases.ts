@@ -333,10 +333,10 @@ export function corpusCases(f: CorpusFixtures): CorpusCase[] {
         type: "refund.created",
         data: { object: { ...object, id: "re_corpus", object: "refund", status: "succeeded", payment_intent: 42 } },
       }),
-      "signed charge.refunded without amount_refunded": (base) => ({
+      "signed charge.dispute.created without a status": (base) => ({
         ...base,
-        type: "charge.refunded",
-        data: { object: { id: "ch_corpus", object: "charge", payment_intent: "pi_corpus" } },
+        type: "charge.dispute.created",
+        data: { object: { id: "du_corpus", object: "dispute", amount: 2_500, reason: "fraudulent", payment_intent: "pi_corpus" } },
       }),
       "signed event of a connected account (Connect)": (base) => ({ ...base, account: "acct_corpus" }),
       "signed event without an id": ({ id: _id, ...base }) => base,

@@ -208,6 +208,8 @@ describe("POST /api/payments — first request", () => {
       paymentIntentId: expect.stringMatching(/^pi_/),
       failureCode: null,
       amountRefunded: 0,
+      amountRefundFailed: 0,
+      dispute: null,
       createdAt: expect.any(String),
     });
     expect(response.headers.get("location")).toBe(`/api/payments/${payment.id}`);

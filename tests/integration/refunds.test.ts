@@ -186,6 +186,16 @@ describe("POST /api/payments/{id}/refunds", () => {
     expect(await db().refund.count({ where: { paymentId: payment.id } })).toBe(2);
   });
 
+  it("counts every refund completed at once: the refunded amount is kept by the database from the refund rows", async () => {
+    const alice = await customer();
+    const payment = await paidPayment(alice);
+    // Ten completions of ten refunds of one payment commit concurrently.
+    const responses = await Promise.all(Array.from({ length: 10 }, () => refund(alice, payment.id, { body: { amount: 100 } })));
+    expect(responses.map((r) => r.status)).toEqual(Array(10).fill(201));
+    expect(await paymentRow(payment.id)).toMatchObject({ amountRefunded: 1_000, amountRefundFailed: 0 });
+    expect(await db().refund.count({ where: { paymentId: payment.id } })).toBe(10);
+  });
+
   it("answers 404 for another user's payment or an unknown one, and stores no key", async () => {
     const alice = await customer();
     const bob = await customer();

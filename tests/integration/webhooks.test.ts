@@ -31,6 +31,17 @@ function eventOf(type: string, id: string): StripeEvent {
   return found;
 }
 
+/** A charge.dispute.* event as Stripe sends it (docs.stripe.com/api/disputes/object). */
+function disputeEvent(type: string, dispute: { id: string; payment_intent: string; amount: number; status: string; reason: string }) {
+  return {
+    id: `evt_${randomUUID().replaceAll("-", "")}`,
+    object: "event",
+    type,
+    created: Math.floor(Date.now() / 1000),
+    data: { object: { object: "dispute", currency: "eur", charge: "ch_disputed", created: Math.floor(Date.now() / 1000), ...dispute } },
+  };
+}
+
 /** The same event under a new id and type: how a late or unusual delivery looks. */
 function variant(event: StripeEvent, type: string, changes: Record<string, unknown> = {}) {
   return { ...event, id: `evt_${randomUUID().replaceAll("-", "")}`, type, data: { object: { ...event.data.object, ...changes } } };
@@ -191,20 +202,57 @@ describe("POST /api/webhooks/stripe — at most once, in any order", () => {
     });
   });
 
-  it("keeps the highest refunded total whatever the order of charge.refunded events", async () => {
+  it("sums the refunds whatever the order of their events; charge.refunded alone changes nothing", async () => {
     const alice = await customer();
     const payment = await (await pay(alice)).json();
-    await stripeClient().refunds.create({ payment_intent: payment.paymentIntentId, amount: 500 });
-    const first = eventOf("charge.refunded", payment.paymentIntentId);
-    await stripeClient().refunds.create({ payment_intent: payment.paymentIntentId, amount: 700 });
-    const second = stripe.emulator
-      .events({ type: "charge.refunded" })
-      .find((e) => e.data.object.payment_intent === payment.paymentIntentId && e.data.object.amount_refunded === 1_200);
-    expect(second).toBeDefined();
+    const first = await stripeClient().refunds.create({ payment_intent: payment.paymentIntentId, amount: 500 });
+    const second = await stripeClient().refunds.create({ payment_intent: payment.paymentIntentId, amount: 700 });
+    const created = (id: string) => stripe.emulator.events({ type: "refund.created" }).find((e) => e.data.object.id === id)!;
 
-    await expectReceived(await deliver(second!));
-    await expectReceived(await deliver(first));
+    // Stripe's running total goes back down when a refund fails: it is never what counts.
+    await expectReceived(await deliver(eventOf("charge.refunded", payment.paymentIntentId)));
+    expect((await paymentRow(payment.id)).amountRefunded).toBe(0);
+    await expectReceived(await deliver(created(second.id)));
+    await expectReceived(await deliver(created(first.id)));
     expect((await paymentRow(payment.id)).amountRefunded).toBe(1_200);
+  });
+
+  it("a refund that fails later is shown failed and no longer counted, whatever the order of its events", async () => {
+    const alice = await customer();
+    const payment = await (await pay(alice)).json();
+    const made = await stripeClient().refunds.create({ payment_intent: payment.paymentIntentId, amount: 1_000 });
+    const createdEvent = stripe.emulator.events({ type: "refund.created" }).find((e) => e.data.object.id === made.id)!;
+    const failed = variant(createdEvent, "refund.failed", { status: "failed", failure_reason: "expired_or_canceled_card" });
+    const lateSucceeded = variant(createdEvent, "refund.updated", { status: "succeeded" });
+
+    await expectReceived(await deliver(failed));
+    await expectReceived(await deliver(createdEvent)); // the creation arrives after the failure
+    await expectReceived(await deliver(lateSucceeded)); // and a stale update after both
+    expect(await paymentRow(payment.id)).toMatchObject({ amountRefunded: 0, amountRefundFailed: 1_000 });
+    expect(await (await show(alice, payment.id)).json()).toMatchObject({
+      amountRefunded: 0,
+      amountRefundFailed: 1_000,
+      refunds: [{ amount: 1_000, status: "failed", stripeRefundId: made.id }],
+    });
+  });
+
+  it("records a dispute on the payment and moves it forward only, whatever the order of its events", async () => {
+    const alice = await customer();
+    const payment = await (await pay(alice)).json();
+    const dispute = (type: string, status: string) =>
+      disputeEvent(type, { id: "du_test_1", payment_intent: payment.paymentIntentId, amount: 2_500, status, reason: "fraudulent" });
+
+    await expectReceived(await deliver(dispute("charge.dispute.closed", "lost")));
+    await expectReceived(await deliver(dispute("charge.dispute.created", "needs_response"))); // late
+    await expectReceived(await deliver(dispute("charge.dispute.updated", "under_review"))); // late
+    expect(await paymentRow(payment.id)).toMatchObject({ status: "succeeded", disputeId: "du_test_1", disputeStatus: "lost", disputeAmount: 2_500 });
+    expect(await (await show(alice, payment.id)).json()).toMatchObject({
+      status: "succeeded",
+      dispute: { id: "du_test_1", status: "lost", reason: "fraudulent", amount: 2_500 },
+    });
+    // A dispute about an intent that is not ours changes nothing.
+    await expectReceived(await deliver(disputeEvent("charge.dispute.created", { id: "du_other", payment_intent: "pi_not_ours", amount: 1, status: "needs_response", reason: "general" })));
+    expect(await db().payment.count({ where: { disputeId: "du_other" } })).toBe(0);
   });
 });
 
@@ -518,7 +566,7 @@ describe("POST /api/webhooks/stripe — text from Stripe", () => {
 });
 
 /** Signed deliveries whose event or object is not what Stripe sends, built from real events. */
-type Fixture = { intentEvent: StripeEvent; chargeRefunded: StripeEvent; refundCreated: StripeEvent };
+type Fixture = { intentEvent: StripeEvent; refundCreated: StripeEvent; disputeCreated: StripeEvent };
 type Json = Record<string, unknown>;
 
 /** The event with a new id and `change` applied to its object (null: remove `data`, a value: replace it). */
@@ -553,8 +601,9 @@ const MALFORMED: [string, (f: Fixture) => string][] = [
   ],
   ["refund.created whose payment_intent is a number", (f) => malformed(f.refundCreated, (o) => ({ ...o, payment_intent: 42 }))],
   ["refund.created whose status holds a NUL", (f) => malformed(f.refundCreated, (o) => ({ ...o, status: "succeeded\u0000" }))],
-  ["charge.refunded without amount_refunded", (f) => malformed(f.chargeRefunded, (o) => without(o, "amount_refunded"))],
-  ["charge.refunded whose payment_intent has no id", (f) => malformed(f.chargeRefunded, (o) => ({ ...o, payment_intent: {} }))],
+  ["a dispute without a status", (f) => malformed(f.disputeCreated, (o) => without(o, "status"))],
+  ["a dispute whose payment_intent has no id", (f) => malformed(f.disputeCreated, (o) => ({ ...o, payment_intent: {} }))],
+  ["a dispute whose amount is a string", (f) => malformed(f.disputeCreated, (o) => ({ ...o, amount: "2500" }))],
 ];
 
 describe("POST /api/webhooks/stripe — a signed event whose object is malformed", () => {
@@ -565,8 +614,14 @@ describe("POST /api/webhooks/stripe — a signed event whose object is malformed
     await stripeClient().refunds.create({ payment_intent: refunded.paymentIntentId, amount: 1_000 });
     const fixture: Fixture = {
       intentEvent: succeeded,
-      chargeRefunded: eventOf("charge.refunded", refunded.paymentIntentId),
       refundCreated: eventOf("refund.created", refunded.paymentIntentId),
+      disputeCreated: disputeEvent("charge.dispute.created", {
+        id: "du_fixture",
+        payment_intent: refunded.paymentIntentId,
+        amount: 2_500,
+        status: "needs_response",
+        reason: "fraudulent",
+      }) as unknown as StripeEvent,
     };
     const rows = async () => ({
       payments: await db().payment.findMany({ where: { userId: alice.id }, orderBy: { id: "asc" } }),

@@ -100,6 +100,18 @@ async function readPage(userId: string, cursor: string | undefined): Promise<Pay
   }
 }
 
+/** Stripe's dispute statuses, as a customer reads them. */
+const DISPUTE_STATUSES: Record<string, string> = {
+  warning_needs_response: "inquiry opened",
+  needs_response: "awaiting the merchant's response",
+  warning_under_review: "inquiry under review",
+  under_review: "under review by the bank",
+  won: "resolved for the merchant",
+  lost: "resolved for the cardholder",
+  warning_closed: "inquiry closed",
+  prevented: "prevented",
+};
+
 function PaymentRow({ payment }: { payment: PaymentResponse }) {
   const money = (amount: number) => formatMoney(amount, payment.currency, DISPLAY_LOCALE);
   const created = formatTimestamp(new Date(payment.createdAt));
@@ -117,6 +129,24 @@ function PaymentRow({ payment }: { payment: PaymentResponse }) {
           <p className="text-sm text-slate-700">
             {payment.amountRefunded >= payment.amount ? "Refunded in full" : "Refunded"}:{" "}
             <span className="font-medium tabular-nums">{money(payment.amountRefunded)}</span>
+          </p>
+        )}
+        {(payment.amountRefundFailed ?? 0) > 0 && (
+          <p className="text-sm text-red-700">
+            Refund failed: <span className="font-medium tabular-nums">{money(payment.amountRefundFailed ?? 0)}</span> was not returned
+            to the card
+          </p>
+        )}
+        {payment.dispute && (
+          <p className="text-sm text-amber-900">
+            Disputed{payment.dispute.reason ? ` (${payment.dispute.reason.replaceAll("_", " ")})` : ""}:{" "}
+            {DISPUTE_STATUSES[payment.dispute.status] ?? payment.dispute.status.replaceAll("_", " ")}
+            {payment.dispute.amount !== null && (
+              <>
+                {" "}
+                · <span className="font-medium tabular-nums">{money(payment.dispute.amount)}</span>
+              </>
+            )}
           </p>
         )}
         {payment.failureCode && <p className="text-sm text-red-700">Decline code: {payment.failureCode}</p>}

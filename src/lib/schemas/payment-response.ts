@@ -16,6 +16,13 @@ export const paymentResponseSchema = z.object({
   clientSecret: z.string().optional(),
   failureCode: z.string().nullable(),
   amountRefunded: z.number().int(),
+  /** Absent in answers stored before failed refunds and disputes were shown. */
+  amountRefundFailed: z.number().int().optional(),
+  /** Absent in answers stored before failed refunds and disputes were shown. */
+  dispute: z
+    .object({ id: z.string(), status: z.string(), reason: z.string().nullable(), amount: z.number().int().nullable() })
+    .nullable()
+    .optional(),
   createdAt: z.string(),
 });
 

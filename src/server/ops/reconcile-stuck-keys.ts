@@ -100,8 +100,8 @@ async function findPaymentIntent(key: UnfinishedKey): Promise<Stripe.PaymentInte
   return findPaymentIntentOfKey(key.id, key.createdAt);
 }
 
-/** By id when the key names it; else among the payment's refunds, by metadata; with its charge either way. */
+/** By id when the key names it; else among the payment's refunds, by metadata. */
 async function findRefund(key: UnfinishedKey, paymentIntentId: string): Promise<Stripe.Refund | null> {
-  if (key.stripeObjectId) return stripe().refunds.retrieve(key.stripeObjectId, { expand: ["charge"] });
+  if (key.stripeObjectId) return stripe().refunds.retrieve(key.stripeObjectId);
   return findRefundOfKey(key.id, paymentIntentId);
 }

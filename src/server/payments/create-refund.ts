@@ -77,8 +77,6 @@ export async function createRefund(
           ...(input.amount !== undefined ? { amount: input.amount } : {}),
           ...(input.reason ? { reason: input.reason } : {}),
           metadata: { refund_id: refundId, payment_id: payment.id, user_id: userId, idempotency_key_id: keyId },
-          // The charge carries Stripe's running total of refunds: see refundOutcome.
-          expand: ["charge"],
         };
         const refund = await timedStripeCall(
           "refunds.create",
@@ -112,25 +110,17 @@ function assertWithinRemaining(payment: RefundablePayment, amount: number | unde
 }
 
 /**
- * The final answer for a Stripe refund and the rows that go with it, as the engine records
- * it; also used by the reconciler. The fallback leaves the payment's refunded amount to the
- * charge.refunded webhook, should the database refuse that update.
+ * The final answer for a Stripe refund and the row that goes with it, as the engine records
+ * it; also used by the reconciler. The payment's refunded amount follows from the refund rows
+ * (a trigger sums those that have not failed), so it is never written here.
  */
 export function refundOutcome(refundId: string, userId: string, payment: RefundablePayment, refund: Stripe.Refund): FinalOutcome {
   const createdAt = new Date();
   const status = refund.status ?? "pending";
   const view = refundView({ id: refundId, paymentId: payment.id, amount: refund.amount, status, stripeRefundId: refund.id, createdAt });
-  // The payment's refunded amount is raised to Stripe's running total for the charge (which
-  // includes this refund), never incremented: the charge.refunded webhook sets the same total
-  // and may land before or after this statement, so only a monotonic "raise to" converges —
-  // an increment would count this refund twice when the webhook came first.
-  const refundedOnCharge =
-    typeof refund.charge === "object" && refund.charge !== null
-      ? refund.charge.amount_refunded
-      : payment.amountRefunded + refund.amount;
   // The refund.created webhook may have inserted the row first (from the refund's metadata).
-  const refundRow = Prisma.sql`
-    refund AS (
+  const write = Prisma.sql`
+    resource AS (
       INSERT INTO refunds (id, payment_id, user_id, amount, status, stripe_refund_id, idempotency_key_id, created_at, updated_at)
       SELECT ${refundId}::uuid, ${payment.id}::uuid, ${userId}::uuid, ${refund.amount}, ${status}, ${refund.id},
         completed.id, ${createdAt}, ${createdAt}
@@ -142,14 +132,8 @@ export function refundOutcome(refundId: string, userId: string, payment: Refunda
         updated_at = now()
       RETURNING id
     )`;
-  const write = Prisma.sql`${refundRow},
-    resource AS (
-      UPDATE payments SET amount_refunded = ${refundedOnCharge}, updated_at = now()
-      FROM completed
-      WHERE payments.id = ${payment.id}::uuid AND payments.amount_refunded < ${refundedOnCharge}
-      RETURNING payments.id
-    )`;
-  return { status: 201, body: view, write, stripeObjectId: refund.id, fallback: { body: view, write: refundRow } };
+  // Always offered, even when it equals the first: a write refused once is tried again.
+  return { status: 201, body: view, write, stripeObjectId: refund.id, fallback: { body: view, write } };
 }
 
 /** Stripe's refusals of an over-refund become ours; anything else is mapped as for payments. */

@@ -17,12 +17,9 @@ export function findPaymentIntentOfKey(keyId: string, since: number): Promise<St
   return findByKey(stripe().paymentIntents.list({ created: { gte: since - CLOCK_SKEW_SECONDS }, limit: 100 }), keyId);
 }
 
-/**
- * The refund that the keyed request `keyId` made, among the refunds of its payment's intent,
- * with its charge: the charge's running refund total is what the payment row is raised to.
- */
+/** The refund that the keyed request `keyId` made, among the refunds of its payment's intent. */
 export function findRefundOfKey(keyId: string, paymentIntentId: string): Promise<Stripe.Refund | null> {
-  return findByKey(stripe().refunds.list({ payment_intent: paymentIntentId, limit: 100, expand: ["data.charge"] }), keyId);
+  return findByKey(stripe().refunds.list({ payment_intent: paymentIntentId, limit: 100 }), keyId);
 }
 
 async function findByKey<T extends { metadata: Stripe.Metadata | null }>(list: AsyncIterable<T>, keyId: string): Promise<T | null> {

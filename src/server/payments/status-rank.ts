@@ -21,13 +21,34 @@ const PAYMENT_STATUS_RANK: Readonly<Record<PaymentStatus, number>> = {
   succeeded: 5,
 };
 
-/** A refund is pending (or waiting on the customer) until Stripe settles it either way. */
+/**
+ * A refund is pending (or waiting on the customer) until Stripe settles it. `failed` and
+ * `canceled` rank above `succeeded`: a refund can fail after it was reported (its money
+ * comes back to the balance, docs.stripe.com/refunds#failed-refunds), and a late
+ * `refund.updated` saying succeeded must never undo that.
+ */
 const REFUND_STATUS_RANK: Readonly<Record<string, number>> = {
   pending: 0,
   requires_action: 0,
   succeeded: 1,
-  failed: 1,
-  canceled: 1,
+  failed: 2,
+  canceled: 2,
+};
+
+/**
+ * A dispute waits on the merchant (needs_response), then on the bank (under_review), then is
+ * closed (won, lost; warning_closed for an inquiry). Stripe's dispute statuses,
+ * docs.stripe.com/api/disputes/object#dispute_object-status.
+ */
+const DISPUTE_STATUS_RANK: Readonly<Record<string, number>> = {
+  warning_needs_response: 0,
+  needs_response: 0,
+  warning_under_review: 1,
+  under_review: 1,
+  won: 2,
+  lost: 2,
+  warning_closed: 2,
+  prevented: 2,
 };
 
 /**
@@ -52,3 +73,9 @@ export function proposedStatusIsAhead(table: "payments" | "refunds"): Prisma.Sql
   const ranks = table === "payments" ? PAYMENT_STATUS_RANK : REFUND_STATUS_RANK;
   return Prisma.sql`${statusRank(Prisma.sql`EXCLUDED.status`, ranks)} > ${statusRank(Prisma.raw(`${table}.status`), ranks)}`;
 }
+
+/** SQL: true when the dispute status `proposed` is further along than the payment's stored one (or there is none). */
+export function disputeStatusIsAhead(proposed: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`(payments.dispute_status IS NULL OR ${statusRank(proposed, DISPUTE_STATUS_RANK)} > ${statusRank(Prisma.raw("payments.dispute_status"), DISPUTE_STATUS_RANK)})`;
+}
+

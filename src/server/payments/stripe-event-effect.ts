@@ -6,9 +6,9 @@ import { isStorableText } from "@/lib/schemas/user-text";
 import { keyRowVouchingFor } from "@/server/idempotency/key-store";
 import { PAYMENTS_PATH } from "./create-payment";
 import { isUuid } from "./is-uuid";
-import { proposedStatusIsAhead } from "./status-rank";
+import { disputeStatusIsAhead, proposedStatusIsAhead } from "./status-rank";
 import {
-  chargeObject,
+  disputeObject,
   eventObject,
   failedPaymentIntentObject,
   paymentIntentObject,
@@ -42,12 +42,17 @@ export function stripeEventEffect(event: StripeEventEnvelope): StripeEventEffect
       return paymentIntentEffect(event, "requires_action");
     case "payment_intent.processing":
       return paymentIntentEffect(event, "processing");
-    case "charge.refunded":
-      return chargeRefundedEffect(event);
+    // charge.refunded carries only the charge's running total, which goes back down when a
+    // refund fails: the refund.* events of each refund are what counts (see refundEffect).
     case "refund.created":
     case "refund.updated":
     case "refund.failed":
+    case "charge.refund.updated":
       return refundEffect(event);
+    case "charge.dispute.created":
+    case "charge.dispute.updated":
+    case "charge.dispute.closed":
+      return disputeEffect(event);
     default:
       return { sql: null };
   }
@@ -118,19 +123,21 @@ function paymentIntentEffect(event: StripeEventEnvelope, status: PaymentStatus):
 }
 
 /**
- * Raises the payment's refunded amount to the charge's running total. Refunds made outside
- * this app (the Dashboard) are counted too; see create-refund.ts for why it is never added to.
+ * Records the dispute on the payment of its PaymentIntent, or moves its status forward
+ * (needs_response → under_review → won / lost); a payment we do not hold matches nothing.
  */
-function chargeRefundedEffect(event: StripeEventEnvelope): StripeEventEffect {
-  const parsed = eventObject(event, chargeObject);
+function disputeEffect(event: StripeEventEnvelope): StripeEventEffect {
+  const parsed = eventObject(event, disputeObject);
   if (!parsed.ok) return { malformed: parsed.problems };
-  const charge = parsed.object;
-  if (!charge.payment_intent) return { sql: null };
+  const dispute = parsed.object;
+  if (!dispute.payment_intent) return { sql: null };
   return {
     sql: Prisma.sql`
-    UPDATE payments SET amount_refunded = ${charge.amount_refunded}, updated_at = now()
+    UPDATE payments SET dispute_id = ${dispute.id}, dispute_status = ${dispute.status}, dispute_reason = ${dispute.reason},
+      dispute_amount = ${dispute.amount}, updated_at = now()
     FROM claimed
-    WHERE payments.stripe_payment_intent_id = ${charge.payment_intent} AND payments.amount_refunded < ${charge.amount_refunded}
+    WHERE payments.stripe_payment_intent_id = ${dispute.payment_intent}
+      AND (payments.dispute_id IS DISTINCT FROM ${dispute.id} OR ${disputeStatusIsAhead(Prisma.sql`${dispute.status}`)})
     RETURNING payments.id`,
   };
 }

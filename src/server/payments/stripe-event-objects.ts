@@ -16,7 +16,7 @@ const MAX_INT4 = 2_147_483_647;
 /** 9999-12-31T23:59:59Z: `to_timestamp` fails beyond PostgreSQL's range, and Date cannot show it. */
 const MAX_UNIX_SECONDS = 253_402_300_799;
 
-const stripeId = (prefix: "evt" | "pi" | "ch" | "re") =>
+const stripeId = (prefix: "evt" | "pi" | "ch" | "re" | "du") =>
   z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9_]{1,250}$`), `must be a Stripe id (${prefix}_…)`);
 const amount = z.int().min(0).max(MAX_INT4);
 const unixSeconds = z.int().min(0).max(MAX_UNIX_SECONDS);
@@ -54,10 +54,13 @@ export const failedPaymentIntentObject = paymentIntentObject.extend({
   last_payment_error: z.object({ code: errorCode.nullish(), decline_code: errorCode.nullish() }).nullish(),
 });
 
-export const chargeObject = z.object({
-  id: stripeId("ch"),
+/** A dispute (charge.dispute.*): docs.stripe.com/api/disputes/object. */
+export const disputeObject = z.object({
+  id: stripeId("du"),
+  amount,
+  status: z.string().regex(/^[a-z_]{1,32}$/, "must be a dispute status"),
+  reason: z.string().regex(/^[a-z_]{1,64}$/, "must be a dispute reason"),
   payment_intent: paymentIntentRef.nullable(),
-  amount_refunded: amount,
 });
 
 export const refundObject = z.object({
