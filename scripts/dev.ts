@@ -3,7 +3,9 @@
  *
  * Without DATABASE_URL it starts an embedded PostgreSQL (data under .data/, kept across
  * restarts); it applies migrations, seeds the demo user, starts the Stripe emulator unless
- * real Stripe is configured, then Next.js. Ctrl-C or SIGTERM stops everything it started.
+ * real Stripe is configured (with the embedded database, its state is kept next to it in
+ * .data/stripe-emulator/, so that payments in the database stay refundable after a restart),
+ * then Next.js. Ctrl-C or SIGTERM stops everything it started.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -37,6 +39,7 @@ async function main() {
     AUTH_SECRET: process.env.AUTH_SECRET ?? process.env.NEXTAUTH_SECRET ?? (await persistentSecret("auth-secret")),
   };
 
+  const embeddedDatabase = !process.env.DATABASE_URL;
   childEnv.DATABASE_URL = process.env.DATABASE_URL ?? (await startDatabase());
   log(`applying migrations`);
   await runCommand(path.join(BIN, "prisma"), ["migrate", "deploy"], { env: childEnv, stdio: ["ignore", "ignore", "inherit"] });
@@ -47,7 +50,15 @@ async function main() {
   if (!usesRealStripe) {
     childEnv.STRIPE_SECRET_KEY = process.env.STRIPE_SECRET_KEY ?? "sk_test_emulator";
     childEnv.STRIPE_WEBHOOK_SECRET = process.env.STRIPE_WEBHOOK_SECRET ?? (await persistentSecret("webhook-secret", "whsec_"));
-    childEnv.STRIPE_API_BASE = await startEmulator(`http://127.0.0.1:${port}/api/webhooks/stripe`, childEnv.STRIPE_WEBHOOK_SECRET);
+    // The emulator's state belongs with the database whose rows refer to it: it is kept beside the
+    // embedded one. With a DATABASE_URL of your own, STRIPE_EMULATOR_DATA_DIR says where, if anywhere.
+    const emulatorDataDir =
+      process.env.STRIPE_EMULATOR_DATA_DIR || (embeddedDatabase ? path.join(DATA_DIR, "stripe-emulator") : undefined);
+    childEnv.STRIPE_API_BASE = await startEmulator(
+      `http://127.0.0.1:${port}/api/webhooks/stripe`,
+      childEnv.STRIPE_WEBHOOK_SECRET,
+      emulatorDataDir,
+    );
   }
 
   Object.assign(childEnv, await ownBuildDirIfTaken());
@@ -77,9 +88,10 @@ async function startDatabase(): Promise<string> {
   return server.urlFor("payments");
 }
 
-async function startEmulator(webhookUrl: string, webhookSecret: string): Promise<string> {
+async function startEmulator(webhookUrl: string, webhookSecret: string, dataDir: string | undefined): Promise<string> {
   const emulatorPort = process.env.STRIPE_EMULATOR_PORT ? Number(process.env.STRIPE_EMULATOR_PORT) : await freePort();
-  const emulator: StripeEmulator = await startStripeEmulator({ port: emulatorPort, webhookUrl, webhookSecret });
+  const emulator: StripeEmulator = await startStripeEmulator({ port: emulatorPort, webhookUrl, webhookSecret, dataDir });
+  if (dataDir) log(`Stripe emulator state in ${path.relative(process.cwd(), dataDir) || "."}`);
   stoppers.push(() => emulator.close());
   return emulator.url;
 }

@@ -1,5 +1,5 @@
 import type { Faults } from "./faults";
-import type { PaymentIntent } from "./objects";
+import type { Dispute, PaymentIntent } from "./objects";
 import type { Stats } from "./stats";
 
 /**
@@ -29,9 +29,15 @@ export function emulatorAdminClient(baseUrl: () => string) {
     /** Plays the customer's 3-D Secure step for a PaymentIntent in `requires_action`. */
     authenticatePaymentIntent: (id: string, result: "succeed" | "fail") =>
       admin<PaymentIntent>("POST", `/payment_intents/${encodeURIComponent(id)}/authenticate`, { result }),
+    /** Runs now what would happen later (disputes, refund failures): all, or for one object or PaymentIntent. */
+    settle: async (id?: string) => (await admin<{ settled: string[] }>("POST", "/settle", id === undefined ? {} : { id })).settled,
+    /** Closes an open dispute as the card network decided. */
+    closeDispute: (id: string, status: "won" | "lost") =>
+      admin<Dispute>("POST", `/disputes/${encodeURIComponent(id)}/close`, { status }),
     /** Resolves once every queued webhook delivery succeeded or was given up. */
     flushWebhooks: () => admin<unknown>("POST", "/webhooks/flush"),
-    /** Where webhooks go; null stops deliveries. */
-    setWebhook: (url: string | null, secret?: string) => admin<unknown>("POST", "/webhook", { url, secret }),
+    /** Where webhooks go, optionally pinned to an API version; null stops deliveries. */
+    setWebhook: (url: string | null, secret?: string, endpoint: { apiVersion?: string } = {}) =>
+      admin<unknown>("POST", "/webhook", { url, secret, ...endpoint }),
   };
 }

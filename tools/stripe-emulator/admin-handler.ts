@@ -37,6 +37,23 @@ const ADMIN_ROUTES: readonly AdminRoute[] = [
   },
   {
     method: "GET",
+    path: /^\/_emulator\/disputes$/,
+    action: (control, { query }) => ({
+      data: control.disputes({ payment_intent: new URLSearchParams(query).get("payment_intent") ?? undefined }),
+    }),
+  },
+  {
+    method: "POST",
+    path: /^\/_emulator\/disputes\/([\w-]+)\/close$/,
+    action: (control, { id, body }) => control.closeDispute(id, disputeDecision(body)),
+  },
+  {
+    method: "POST",
+    path: /^\/_emulator\/settle$/,
+    action: (control, { body }) => ({ settled: control.settle(settleTarget(body)) }),
+  },
+  {
+    method: "GET",
     path: /^\/_emulator\/events$/,
     action: (control, { query }) => ({ data: control.events({ type: new URLSearchParams(query).get("type") ?? undefined }) }),
   },
@@ -56,8 +73,8 @@ const ADMIN_ROUTES: readonly AdminRoute[] = [
     method: "POST",
     path: /^\/_emulator\/webhook$/,
     action: (control, { body }) => {
-      const { url, secret } = webhookSettings(body);
-      control.setWebhook(url, secret);
+      const { url, secret, apiVersion } = webhookSettings(body);
+      control.setWebhook(url, secret, { apiVersion });
       return OK;
     },
   },
@@ -117,12 +134,25 @@ function authenticationResult(body: string): "succeed" | "fail" {
   throw new AdminError(400, 'Expected a JSON body {"result": "succeed" | "fail"}');
 }
 
-function webhookSettings(body: string): { url: string | null; secret?: string } {
-  const { url, secret } = parseObject(body);
-  const expected = 'Expected a JSON body {"url": string | null, "secret": "whsec_…"}';
+function disputeDecision(body: string): "won" | "lost" {
+  const { status } = parseObject(body);
+  if (status === "won" || status === "lost") return status;
+  throw new AdminError(400, 'Expected a JSON body {"status": "won" | "lost"}');
+}
+
+function settleTarget(body: string): string | undefined {
+  const { id } = parseObject(body);
+  if (id === undefined || typeof id === "string") return id;
+  throw new AdminError(400, 'Expected a JSON body {} or {"id": "re_…" | "ch_…" | "du_…" | "pi_…"}');
+}
+
+function webhookSettings(body: string): { url: string | null; secret?: string; apiVersion?: string } {
+  const { url, secret, apiVersion } = parseObject(body);
+  const expected = 'Expected a JSON body {"url": string | null, "secret": "whsec_…", "apiVersion"?: "YYYY-MM-DD.name"}';
   if (url !== null && typeof url !== "string") throw new AdminError(400, expected);
   if (secret !== undefined && typeof secret !== "string") throw new AdminError(400, expected);
-  return { url, secret };
+  if (apiVersion !== undefined && typeof apiVersion !== "string") throw new AdminError(400, expected);
+  return { url, secret, apiVersion };
 }
 
 function parseJson(body: string): unknown {

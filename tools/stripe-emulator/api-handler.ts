@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Account } from "./accounts";
-import { DEFAULT_API_VERSION } from "./api-version";
 import { chargeAndEventRoutes } from "./charges-and-events";
 import type { EmulatorState } from "./emulator-state";
 import {
@@ -34,6 +33,9 @@ interface ApiRequest {
   query: string;
   body: string;
   authorization: string | undefined;
+  /** The `Stripe-Version` header as sent; checked once the request is authenticated (api-version.ts). */
+  requestedApiVersion: string | undefined;
+  /** The version the request is answered in (the account's default until the header is checked). */
   apiVersion: string;
   idempotencyKey: string | undefined;
   match: RouteMatch | undefined;
@@ -49,6 +51,8 @@ interface Outcome {
   storable: boolean;
   /** Set on replays: the request whose stored response this is. */
   originalRequestId?: string;
+  /** Kept under an idempotency key (first answer or replay): a retry with that key gets it again. */
+  keptUnderKey?: boolean;
 }
 
 /**
@@ -86,7 +90,8 @@ function describeRequest(state: EmulatorState, request: IncomingMessage, id: str
   const method = request.method ?? "GET";
   const match = matchRoute(ROUTES, method, url.pathname);
   state.stats.countRequest(match ? `${method} ${match.route.pattern}` : "unmatched");
-  const plan = state.faults.plan(url.pathname);
+  const plan = state.faults.plan(url.pathname, accountKeyOf(request.headers.authorization), state.now());
+  if (plan.rateLimited) state.stats.countFault("rate_limit");
   if (plan.failure) state.stats.countFault(plan.failure);
   let latency: Promise<unknown> | undefined;
   return {
@@ -96,7 +101,8 @@ function describeRequest(state: EmulatorState, request: IncomingMessage, id: str
     query: url.search.slice(1),
     body,
     authorization: request.headers.authorization,
-    apiVersion: headerValue(request, "stripe-version") ?? DEFAULT_API_VERSION,
+    requestedApiVersion: headerValue(request, "stripe-version"),
+    apiVersion: state.apiVersions.accountDefault,
     // Stripe ignores idempotency keys on GET (and DELETE): reads are idempotent already.
     idempotencyKey: method === "POST" ? headerValue(request, "idempotency-key") : undefined,
     match,
@@ -122,6 +128,10 @@ async function produceOutcome(state: EmulatorState, api: ApiRequest): Promise<Ou
 
 async function processRequest(state: EmulatorState, api: ApiRequest): Promise<Outcome> {
   const apiKey = apiKeyFrom(api.authorization);
+  api.apiVersion = state.apiVersions.forRequest(api.requestedApiVersion);
+  // "Rate limiters run before the API's idempotency layer" (docs.stripe.com/error-low-level): a
+  // 429 executed nothing and stored nothing, so a retry with the same key runs normally.
+  if (api.plan.rateLimited) throw rateLimitError();
   // Injected before anything is read or claimed: the request had no effect and stores nothing.
   if (api.plan.failure === "error") throw internalApiError();
   const match = api.match;
@@ -129,7 +139,7 @@ async function processRequest(state: EmulatorState, api: ApiRequest): Promise<Ou
   const params = decodeForm(api.method === "POST" ? api.body : api.query);
   const expand = readExpand(params, match.route.returns);
   const account = state.accounts.forApiKey(apiKey);
-  const execute = () => executeRoute(state, api, { match, account, params, expand });
+  const execute = () => withInjectedFailure(api, () => executeRoute(state, api, { match, account, params, expand }));
 
   const key = api.idempotencyKey;
   if (key === undefined) {
@@ -137,6 +147,34 @@ async function processRequest(state: EmulatorState, api: ApiRequest): Promise<Ou
     return execute();
   }
   return executeOnce(state, api, account, { key, params: canonicalParams(params) }, execute);
+}
+
+/**
+ * The 500s injected once the endpoint has begun executing. "For API v1, Stripe saves the status
+ * code and body of the first request made with a given idempotency key after endpoint execution
+ * begins. Retries with the same key return the saved response, including 500 errors."
+ * (docs.stripe.com/api/idempotent_requests) So these are stored like any other result, and every
+ * retry with the key gets the same 500 until the key expires.
+ * Without a key (a GET, or a POST sent without one) the client just gets the 500.
+ */
+function withInjectedFailure(api: ApiRequest, execute: () => Outcome): Outcome {
+  switch (api.plan.failure) {
+    case "stored_error":
+      // Failed as it started: nothing was created. (Its parameters are not even validated.)
+      return storedServerError();
+    case "stored_error_after_process": {
+      // The work is done (objects, events), but the answer kept for the key is the 500.
+      const outcome = execute();
+      // A request the endpoint refused before doing anything (validation) keeps its own answer.
+      return outcome.storable ? storedServerError() : outcome;
+    }
+    default:
+      return execute();
+  }
+}
+
+function storedServerError(): Outcome {
+  return { ...errorOutcome(internalApiError()), storable: true };
 }
 
 /**
@@ -163,6 +201,7 @@ async function executeOnce(
         body: claim.response.body,
         storable: false,
         originalRequestId: claim.response.requestId,
+        keptUnderKey: true,
       };
     case "in_progress":
       state.stats.countConflict();
@@ -180,9 +219,9 @@ async function executeOnce(
     const outcome = execute();
     if (outcome.storable) {
       account.idempotency.complete(key, { status: outcome.status, body: outcome.body, requestId: api.id });
-    } else {
-      account.idempotency.release(key);
+      return { ...outcome, keptUnderKey: true };
     }
+    account.idempotency.release(key);
     return outcome;
   } catch (error) {
     account.idempotency.release(key);
@@ -199,13 +238,15 @@ interface Execution {
 }
 
 function executeRoute(state: EmulatorState, api: ApiRequest, { match, account, params, expand }: Execution): Outcome {
-  const origin = { requestId: api.id, idempotencyKey: api.idempotencyKey ?? null, apiVersion: api.apiVersion };
+  const origin = { requestId: api.id, idempotencyKey: api.idempotencyKey ?? null };
   const context: ApiContext = {
     account,
     params: new Params(withoutExpand(params)),
     resourceId: match.resourceId,
     nowSeconds: () => Math.floor(state.now() / 1000),
     emit: (type, object) => state.events.record(account, type, object, origin),
+    searchable: (intent) =>
+      state.events.searchIndex.searchable(account, intent, state.now(), state.faults.searchLagMs()),
     baseUrl: state.baseUrl,
   };
   try {
@@ -245,6 +286,15 @@ function apiKeyFrom(authorization: string | undefined): string {
   return key;
 }
 
+/** The API key for per-account rate limiting, or undefined when authentication will fail anyway. */
+function accountKeyOf(authorization: string | undefined): string | undefined {
+  try {
+    return apiKeyFrom(authorization);
+  } catch {
+    return undefined;
+  }
+}
+
 function redact(key: string): string {
   if (key.length <= 12) return `${key.slice(0, 3)}${"*".repeat(Math.max(0, key.length - 3))}`;
   return `${key.slice(0, 8)}${"*".repeat(key.length - 12)}${key.slice(-4)}`;
@@ -256,6 +306,21 @@ function keyInUse(key: string): ApiError {
     code: "idempotency_key_in_use",
     doc_url: docUrl("idempotency_key_in_use"),
     message: `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ${key}. Please try again later.`,
+  });
+}
+
+/**
+ * Stripe's answer over the rate limit: 429, `invalid_request_error` with code `rate_limit`
+ * (docs.stripe.com/rate-limits, docs.stripe.com/error-codes/rate-limit; the message is test mode's,
+ * as captured test-mode 429s show it). stripe-node raises StripeRateLimitError for any 429.
+ */
+function rateLimitError(): ApiError {
+  return new ApiError(429, {
+    type: "invalid_request_error",
+    code: "rate_limit",
+    doc_url: docUrl("rate_limit"),
+    message:
+      "Testmode request rate limit exceeded, the rate limits in testmode are lower than livemode. You can learn more about rate limits here https://stripe.com/docs/rate-limits.",
   });
 }
 
@@ -300,6 +365,16 @@ function responseHeaders(api: ApiRequest, outcome: Outcome): Record<string, stri
     headers["Original-Request"] = outcome.originalRequestId;
   }
   if (outcome.status === 401) headers["WWW-Authenticate"] = 'Basic realm="Stripe"';
+  // Stripe names the limiter that refused the request and sends no Retry-After
+  // (docs.stripe.com/rate-limits, "Rate limited requests"); stripe-node does not retry a 429
+  // unless Stripe-Should-Retry says so, and here it does not: the client backs off itself.
+  if (outcome.status === 429) headers["Stripe-Rate-Limited-Reason"] = "global-rate";
+  // stripe-node retries a 5xx unless `Stripe-Should-Retry: false` (RequestSender._shouldRetry),
+  // and expects that header "in most cases when a 500 is returned, since our idempotency
+  // framework would typically replay it anyway". A 500 kept under a key is exactly that case:
+  // retrying it with the same key can only replay it. A 500 that stored nothing sends no header,
+  // so the SDK's default (retry) applies, which is right since a retry runs anew.
+  if (outcome.status >= 500 && outcome.keptUnderKey) headers["Stripe-Should-Retry"] = "false";
   return headers;
 }
 

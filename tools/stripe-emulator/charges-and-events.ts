@@ -1,3 +1,4 @@
+import { disputeRoutes } from "./disputes";
 import { resourceMissing } from "./errors";
 import { LIST_PARAMS, newestFirst, paginateList } from "./list-pagination";
 import type { Charge, ListObject, StripeEvent } from "./objects";
@@ -5,6 +6,7 @@ import { inRange } from "./params";
 import type { ApiContext, Route } from "./routes";
 
 // Read-only resources: charges are created by payment attempts, events by every state change.
+// A charge's disputes are served from here too (disputes.ts), so the route table stays as it was.
 
 function retrieveCharge(context: ApiContext): Charge {
   context.params.allowOnly([]);
@@ -44,6 +46,7 @@ function matchesTypePattern(type: string, pattern: string): boolean {
 
 export const chargeAndEventRoutes: readonly Route[] = [
   { method: "GET", pattern: "/v1/charges/:id", returns: { type: "charge", list: false }, handle: retrieveCharge },
+  ...disputeRoutes,
   { method: "GET", pattern: "/v1/events", returns: { type: "event", list: true }, handle: listEvents },
   { method: "GET", pattern: "/v1/events/:id", returns: { type: "event", list: false }, handle: retrieveEvent },
 ];

@@ -1,5 +1,8 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 
@@ -11,7 +14,7 @@ const children: ChildProcessWithoutNullStreams[] = [];
 function runCli(args: string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
   const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, STRIPE_EMULATOR_PORT: "", STRIPE_WEBHOOK_URL: "", STRIPE_WEBHOOK_SECRET: "", ...env },
+    env: { ...process.env, STRIPE_EMULATOR_PORT: "", STRIPE_WEBHOOK_URL: "", STRIPE_WEBHOOK_SECRET: "", STRIPE_EMULATOR_DATA_DIR: "", ...env },
   });
   children.push(child);
   return child;
@@ -58,6 +61,31 @@ describe("cli", () => {
     expect(code).toBe(0);
   });
 
+  it("keeps its state in --data-dir across a SIGTERM and a new start", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "stripe-emulator-cli-"));
+    try {
+      const first = runCli(["--port", "0", "--data-dir", dataDir]);
+      const firstUrl = /(http:\/\/\S+)$/.exec(await firstLine(first))?.[1] ?? "";
+      const created = await fetch(`${firstUrl}/v1/payment_intents`, {
+        method: "POST",
+        headers: { Authorization: "Bearer sk_test_cli", "Content-Type": "application/x-www-form-urlencoded" },
+        body: "amount=1000&currency=usd",
+      });
+      const { id } = (await created.json()) as { id: string };
+      first.kill("SIGTERM");
+      expect((await once(first, "exit"))[0]).toBe(0);
+
+      const second = runCli(["--port", "0"], { STRIPE_EMULATOR_DATA_DIR: dataDir });
+      const secondUrl = /(http:\/\/\S+)$/.exec(await firstLine(second))?.[1] ?? "";
+      const retrieved = await fetch(`${secondUrl}/v1/payment_intents/${id}`, { headers: { Authorization: "Bearer sk_test_cli" } });
+      expect(retrieved.status).toBe(200);
+      second.kill("SIGTERM");
+      await once(second, "exit");
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it("explains itself with --help", async () => {
     const child = runCli(["--help"]);
     let output = "";
@@ -66,6 +94,7 @@ describe("cli", () => {
     expect(code).toBe(0);
     expect(output).toContain("--webhook-secret");
     expect(output).toContain("STRIPE_EMULATOR_LATENCY_MS");
+    expect(output).toContain("--data-dir");
   });
 
   it("refuses a webhook URL without a secret", async () => {

@@ -11,6 +11,7 @@ Options:
   --latency-ms <n>        Delay added to every API request        [env STRIPE_EMULATOR_LATENCY_MS, default 0]
   --webhook-url <url>     Where to POST signed events             [env STRIPE_WEBHOOK_URL]
   --webhook-secret <s>    whsec_… secret to sign them with        [env STRIPE_WEBHOOK_SECRET]
+  --data-dir <dir>        Keep state across restarts in <dir>     [env STRIPE_EMULATOR_DATA_DIR, default: memory only]
   --log                   One line per request on stderr
   -h, --help              Show this help
 
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
       "latency-ms": { type: "string" },
       "webhook-url": { type: "string" },
       "webhook-secret": { type: "string" },
+      "data-dir": { type: "string" },
       log: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
     webhookUrl,
     webhookSecret,
     log: values.log ?? false,
+    dataDir: values["data-dir"] ?? fromEnv("STRIPE_EMULATOR_DATA_DIR"),
   });
   const stop = () => {
     void emulator.close().then(() => process.exit(0));

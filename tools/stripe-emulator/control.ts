@@ -1,9 +1,12 @@
-import { DEFAULT_API_VERSION } from "./api-version";
+import { isWellFormedApiVersion } from "./api-version";
 import type { EmulatorState } from "./emulator-state";
 import type { Faults } from "./faults";
 import { newestFirst } from "./list-pagination";
-import type { Metadata, PaymentIntent, Refund, StripeEvent } from "./objects";
+import type { Account } from "./accounts";
+import { decideDispute } from "./disputes";
+import type { Dispute, Metadata, PaymentIntent, Refund, StripeEvent } from "./objects";
 import { finishAuthentication } from "./payment-attempts";
+import type { SettlementContext } from "./settlements";
 import type { Stats } from "./stats";
 
 export interface PaymentIntentFilter {
@@ -16,6 +19,29 @@ export interface RefundFilter {
 
 export interface EventFilter {
   type?: string;
+}
+
+/** A webhook endpoint's settings beyond its URL and secret (docs.stripe.com/api/webhook_endpoints). */
+export interface WebhookEndpointOptions {
+  /** Events sent to the endpoint are generated in this version instead of the account's default. */
+  apiVersion?: string;
+}
+
+export interface DisputeFilter {
+  payment_intent?: string;
+}
+
+/**
+ * How admin actions (3D Secure, dispute decisions) and settlements change an account: like an API
+ * request, but with no request behind their events (`request.id` null, as on Stripe's
+ * asynchronous events).
+ */
+export function settlementContext(state: EmulatorState, account: Account): SettlementContext {
+  return {
+    account,
+    nowSeconds: () => Math.floor(state.now() / 1000),
+    emit: (type, object) => state.events.record(account, type, object, { requestId: null, idempotencyKey: null }),
+  };
 }
 
 /** A failed admin operation; `status` is what the admin HTTP endpoint answers. */
@@ -83,6 +109,40 @@ export class EmulatorControl {
       .map((event) => structuredClone(event));
   }
 
+  /** Disputes of every account, newest first. */
+  disputes(filter: DisputeFilter = {}): Dispute[] {
+    return this.state.accounts
+      .all()
+      .flatMap((account) => newestFirst(account.disputes))
+      .filter((dispute) => filter.payment_intent === undefined || dispute.payment_intent === filter.payment_intent)
+      .sort((a, b) => b.created - a.created)
+      .map((dispute) => structuredClone(dispute));
+  }
+
+  /**
+   * Runs now what Stripe does "some time later" (disputes opening, refunds failing or settling,
+   * disputes decided by evidence): everything pending, or only what concerns one object or
+   * PaymentIntent. Returns the ids of the objects settled.
+   */
+  settle(id?: string): string[] {
+    return this.state.settler.settle(this.state.accounts.all(), id);
+  }
+
+  /** Plays the card network's decision on an open dispute: `charge.dispute.closed` as won or lost. */
+  closeDispute(id: string, status: "won" | "lost"): Dispute {
+    const found = this.state.accounts.findDispute(id);
+    if (!found) throw new AdminError(404, `No such dispute: '${id}'`);
+    const { account, dispute } = found;
+    if (dispute.status === "won" || dispute.status === "lost") {
+      throw new AdminError(400, `Dispute ${id} is already closed as ${dispute.status}.`);
+    }
+    // This decision replaces one that submitted evidence would have brought later.
+    account.settlements.delete(dispute.id);
+    decideDispute(settlementContext(this.state, account), dispute, status);
+    this.state.changed();
+    return structuredClone(dispute);
+  }
+
   /** Plays the customer's part of 3D Secure for a PaymentIntent in `requires_action`. */
   authenticatePaymentIntent(id: string, result: "succeed" | "fail"): PaymentIntent {
     const found = this.state.accounts.findPaymentIntent(id);
@@ -92,18 +152,8 @@ export class EmulatorControl {
     if (paymentIntent.status !== "requires_action" || !method) {
       throw new AdminError(400, `PaymentIntent ${id} has status ${paymentIntent.status}; only requires_action can be authenticated.`);
     }
-    const origin = { requestId: null, idempotencyKey: null, apiVersion: DEFAULT_API_VERSION };
-    finishAuthentication(
-      {
-        account,
-        baseUrl: this.state.baseUrl,
-        nowSeconds: () => Math.floor(this.state.now() / 1000),
-        emit: (type, object) => this.state.events.record(account, type, object, origin),
-      },
-      paymentIntent,
-      method,
-      result,
-    );
+    finishAuthentication({ ...settlementContext(this.state, account), baseUrl: this.state.baseUrl }, paymentIntent, method, result);
+    this.state.changed();
     return structuredClone(paymentIntent);
   }
 
@@ -114,7 +164,7 @@ export class EmulatorControl {
     return structuredClone(event);
   }
 
-  setWebhook(url: string | null, secret?: string): void {
+  setWebhook(url: string | null, secret?: string, endpoint: WebhookEndpointOptions = {}): void {
     if (url === null) {
       this.state.webhooks.setTarget(null);
       return;
@@ -125,7 +175,14 @@ export class EmulatorControl {
     } catch {
       throw new AdminError(400, `Invalid webhook URL: ${url}`);
     }
-    this.state.webhooks.setTarget({ url, secret });
+    const { apiVersion } = endpoint;
+    if (apiVersion === undefined) {
+      this.state.webhooks.setTarget({ url, secret });
+      return;
+    }
+    // Stripe accepts any of its released versions here; the emulator checks the form only.
+    if (!isWellFormedApiVersion(apiVersion)) throw new AdminError(400, `Invalid API version: ${apiVersion}`);
+    this.state.webhooks.setTarget({ url, secret, apiVersion });
   }
 
   flushWebhooks(): Promise<void> {
@@ -134,9 +191,12 @@ export class EmulatorControl {
 
   /** Forgets all objects, keys, events, queued deliveries and counters; keeps faults and webhook settings. */
   reset(): void {
+    this.state.settler.cancelAll();
     this.state.webhooks.cancelAll();
     this.state.webhooks.resetCounters();
     this.state.accounts.clear();
     this.state.stats.reset();
+    this.state.faults.forgetRequestHistory();
+    this.state.changed();
   }
 }

@@ -1,6 +1,8 @@
 import type { Accounts } from "./accounts";
+import type { ApiVersions } from "./api-version";
 import type { EventRecorder } from "./event-recorder";
 import type { FaultInjector } from "./faults";
+import type { Settler } from "./settlements";
 import type { StatsRecorder } from "./stats";
 import type { WebhookDispatcher } from "./webhooks";
 
@@ -11,6 +13,12 @@ export interface EmulatorState {
   stats: StatsRecorder;
   webhooks: WebhookDispatcher;
   events: EventRecorder;
+  /** The account's default API version and the versions a request may ask for. */
+  apiVersions: ApiVersions;
+  /** Runs what Stripe does "some time later": disputes opening, refunds failing or settling. */
+  settler: Settler;
+  /** Call after changing objects outside an API request, so that a data dir gets saved. */
+  changed: () => void;
   /** Milliseconds; injectable so tests can move time past the idempotency window. */
   now: () => number;
   log: (line: string) => void;

@@ -9,6 +9,7 @@ export type StripeErrorBody = {
   code?: string;
   param?: string;
   decline_code?: string;
+  advice_code?: string;
   doc_url?: string;
   charge?: string;
   payment_intent?: PaymentIntent;

@@ -2,13 +2,14 @@ import type { Account } from "./accounts";
 import { invalidRequest } from "./errors";
 import type { Json, JsonObject } from "./objects";
 
-export type ExpandableType = "payment_intent" | "charge" | "refund" | "payment_method" | "event";
+export type ExpandableType = "payment_intent" | "charge" | "refund" | "dispute" | "payment_method" | "event";
 
 // Which id fields of each object `expand[]` may replace with the object itself.
 const EXPANDABLE_FIELDS: Record<ExpandableType, Readonly<Record<string, ExpandableType>>> = {
   payment_intent: { latest_charge: "charge", payment_method: "payment_method" },
   charge: { payment_intent: "payment_intent" },
   refund: { charge: "charge", payment_intent: "payment_intent" },
+  dispute: { charge: "charge", payment_intent: "payment_intent" },
   payment_method: {},
   event: {},
 };
@@ -87,6 +88,8 @@ function lookup(account: Account, type: ExpandableType, id: string): JsonObject 
       return account.charges.get(id);
     case "refund":
       return account.refunds.get(id);
+    case "dispute":
+      return account.disputes.get(id);
     case "payment_method":
       return account.paymentMethods.get(id)?.paymentMethod;
     case "event":

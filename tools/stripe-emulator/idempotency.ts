@@ -18,6 +18,13 @@ export interface StoredResponse {
   requestId: string;
 }
 
+export interface SavedIdempotencyKey {
+  key: string;
+  fingerprint: RequestFingerprint;
+  createdAt: number;
+  response: StoredResponse;
+}
+
 type Entry =
   | { state: "in_progress"; fingerprint: RequestFingerprint; createdAt: number }
   | { state: "completed"; fingerprint: RequestFingerprint; createdAt: number; response: StoredResponse };
@@ -62,6 +69,22 @@ export class IdempotencyStore {
 
   release(key: string): void {
     if (this.entries.get(key)?.state === "in_progress") this.entries.delete(key);
+  }
+
+  /** Completed keys in claim order, for saving the emulator's state (persistence.ts). */
+  completedKeys(): SavedIdempotencyKey[] {
+    const saved: SavedIdempotencyKey[] = [];
+    for (const [key, entry] of this.entries) {
+      if (entry.state === "completed") saved.push({ key, fingerprint: entry.fingerprint, createdAt: entry.createdAt, response: entry.response });
+    }
+    return saved;
+  }
+
+  /** Puts saved keys back; a request still running when the state was saved died with the process. */
+  restore(saved: readonly SavedIdempotencyKey[]): void {
+    for (const { key, fingerprint, createdAt, response } of saved) {
+      this.entries.set(key, { state: "completed", fingerprint, createdAt, response });
+    }
   }
 
   /** Map order is claim order, so expired keys sit at the front. */

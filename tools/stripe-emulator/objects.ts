@@ -68,8 +68,13 @@ export type PaymentError = {
   doc_url: string;
   charge?: string;
   decline_code?: string;
+  /** How to proceed after an issuer decline: docs.stripe.com/declines/card#retrying-issuer-declines. */
+  advice_code?: AdviceCode;
+  param?: string;
   payment_method: PaymentMethod | null;
 };
+
+export type AdviceCode = "try_again_later" | "do_not_try_again" | "confirm_card_data";
 
 export type NextAction = {
   type: "use_stripe_sdk";
@@ -124,6 +129,7 @@ export type PaymentIntent = {
 };
 
 export type ChargeOutcome = {
+  advice_code: AdviceCode | null;
   network_status: "approved_by_network" | "declined_by_network";
   reason: string | null;
   risk_level: "normal";
@@ -143,7 +149,7 @@ export type Charge = {
   created: number;
   currency: string;
   description: string | null;
-  disputed: false;
+  disputed: boolean;
   failure_code: string | null;
   failure_message: string | null;
   livemode: false;
@@ -173,8 +179,45 @@ export type Refund = {
   reason: RefundReason | null;
   receipt_number: null;
   source_transfer_reversal: null;
-  status: "succeeded";
+  status: RefundStatus;
+  /** Present once a refund failed, as on Stripe. */
+  failure_reason?: RefundFailureReason;
   transfer_reversal: null;
+};
+
+export type RefundStatus = "pending" | "succeeded" | "failed";
+
+export type RefundFailureReason =
+  | "lost_or_stolen_card"
+  | "expired_or_canceled_card"
+  | "charge_for_pending_refund_disputed"
+  | "insufficient_funds"
+  | "declined"
+  | "merchant_request"
+  | "unknown";
+
+export type DisputeReason = "fraudulent" | "product_not_received";
+
+export type DisputeStatus = "needs_response" | "under_review" | "won" | "lost";
+
+export type Dispute = {
+  id: string;
+  object: "dispute";
+  amount: number;
+  /** Stripe lists the withdrawal and reinstatement here; the emulator keeps no balance. */
+  balance_transactions: never[];
+  charge: string;
+  created: number;
+  currency: string;
+  /** Only the free-text field is modelled: it is how test mode is told to win or lose. */
+  evidence: { uncategorized_text: string | null };
+  evidence_details: { due_by: number; has_evidence: boolean; past_due: boolean; submission_count: number };
+  is_charge_refundable: boolean;
+  livemode: false;
+  metadata: Metadata;
+  payment_intent: string;
+  reason: DisputeReason;
+  status: DisputeStatus;
 };
 
 export type EventType =
@@ -188,7 +231,18 @@ export type EventType =
   | "charge.failed"
   | "charge.captured"
   | "charge.refunded"
-  | "refund.created";
+  | "refund.created"
+  // Never emitted for cards, as on Stripe: "cards … don't go into the processing status"
+  // (docs.stripe.com/payments/paymentintents/lifecycle). Listed so receivers can be typed against it.
+  | "payment_intent.processing"
+  | "charge.refund.updated"
+  | "refund.updated"
+  | "refund.failed"
+  | "charge.dispute.created"
+  | "charge.dispute.updated"
+  | "charge.dispute.closed"
+  | "charge.dispute.funds_withdrawn"
+  | "charge.dispute.funds_reinstated";
 
 export type StripeEvent = {
   id: string;

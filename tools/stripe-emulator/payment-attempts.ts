@@ -2,12 +2,11 @@ import { ApiError, docUrl } from "./errors";
 import { newId } from "./new-id";
 import type { Charge, PaymentError, PaymentIntent } from "./objects";
 import type { ApiContext } from "./routes";
-import type { AttachedPaymentMethod, CardOutcome } from "./test-payment-methods";
+import { scheduleDispute } from "./disputes";
+import type { AttachedPaymentMethod, Decline } from "./test-payment-methods";
 
 /** What a payment attempt needs; the admin 3DS endpoint provides it as well as API routes. */
 export type AttemptContext = Pick<ApiContext, "account" | "nowSeconds" | "emit" | "baseUrl">;
-
-type Decline = Extract<CardOutcome, { kind: "decline" }>;
 
 /**
  * Runs the confirmation of a PaymentIntent with a test card: succeeds (charging it), asks for
@@ -27,7 +26,7 @@ export function attemptPayment(context: AttemptContext, intent: PaymentIntent, m
       requireAuthentication(context, intent);
       return;
     case "decline":
-      decline(context, intent, method, outcome);
+      decline(context, intent, method, outcome.decline);
   }
 }
 
@@ -74,6 +73,7 @@ function chargeCard(context: AttemptContext, intent: PaymentIntent, method: Atta
     intent.status = "succeeded";
     intent.amount_received = intent.amount;
     context.emit("payment_intent.succeeded", intent);
+    scheduleDispute(context.account, charge);
   }
 }
 
@@ -92,6 +92,7 @@ function requireAuthentication(context: AttemptContext, intent: PaymentIntent): 
 }
 
 function decline(context: AttemptContext, intent: PaymentIntent, method: AttachedPaymentMethod, outcome: Decline): never {
+  const generic = outcome.declineCode === "generic_decline";
   const charge: Charge = {
     ...newCharge(context, intent, method),
     status: "failed",
@@ -101,10 +102,13 @@ function decline(context: AttemptContext, intent: PaymentIntent, method: Attache
     failure_code: outcome.code,
     failure_message: outcome.message,
     outcome: {
+      advice_code: outcome.adviceCode ?? null,
       network_status: "declined_by_network",
       reason: outcome.declineCode,
       risk_level: "normal",
-      seller_message: "The bank did not return any further details with this decline.",
+      seller_message: generic
+        ? "The bank did not return any further details with this decline."
+        : `The bank returned the decline code \`${outcome.declineCode}\`.`,
       type: "issuer_declined",
     },
   };
@@ -114,6 +118,8 @@ function decline(context: AttemptContext, intent: PaymentIntent, method: Attache
     type: "card_error",
     code: outcome.code,
     decline_code: outcome.declineCode,
+    ...(outcome.adviceCode === undefined ? {} : { advice_code: outcome.adviceCode }),
+    ...(outcome.param === undefined ? {} : { param: outcome.param }),
     message: outcome.message,
     doc_url: docUrl(outcome.code),
     charge: charge.id,
@@ -148,6 +154,7 @@ function newCharge(context: AttemptContext, intent: PaymentIntent, method: Attac
     livemode: false,
     metadata: { ...intent.metadata },
     outcome: {
+      advice_code: null,
       network_status: "approved_by_network",
       reason: null,
       risk_level: "normal",

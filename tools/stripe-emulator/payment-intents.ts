@@ -4,6 +4,7 @@ import {
   formatAmount,
   minimumChargeAmount,
 } from "./currencies";
+import { scheduleDispute } from "./disputes";
 import { invalidRequest, invalidState, missingParam, resourceMissing } from "./errors";
 import { LIST_PARAMS, SEARCH_PARAMS, newestFirst, paginateList, paginateSearch } from "./list-pagination";
 import { newId } from "./new-id";
@@ -185,7 +186,11 @@ function searchPaymentIntents(context: ApiContext): SearchResult<PaymentIntent> 
   const { params } = context;
   params.allowOnly(SEARCH_PARAMS);
   const clauses = parseSearchQuery(params.requiredString("query"));
-  const matching = newestFirst(context.account.paymentIntents).filter((intent) => matchesSearch(intent, clauses));
+  // Matched as the search index last saw each object; list and retrieve are never behind.
+  const matching = newestFirst(context.account.paymentIntents).filter((intent) => {
+    const indexed = context.searchable(intent);
+    return indexed !== undefined && matchesSearch(indexed, clauses);
+  });
   return paginateSearch(matching, params, "/v1/payment_intents/search");
 }
 
@@ -256,6 +261,8 @@ function capturePaymentIntent(context: ApiContext): PaymentIntent {
     // Stripe refunds the part of an authorization that is not captured.
     charge.amount_refunded = charge.amount - amountToCapture;
     context.emit("charge.captured", charge);
+    // A dispute needs money that moved: a disputing test card's charge is disputed once captured.
+    scheduleDispute(account, charge);
   }
   intent.status = "succeeded";
   intent.amount_received = amountToCapture;

@@ -1,10 +1,12 @@
 import { formatAmount } from "./currencies";
+import { blocksRefund } from "./disputes";
 import { invalidRequest, invalidState, resourceMissing } from "./errors";
 import { LIST_PARAMS, newestFirst, paginateList } from "./list-pagination";
 import { newId } from "./new-id";
 import type { Charge, ListObject, Refund, RefundReason } from "./objects";
 import { inRange } from "./params";
 import type { ApiContext, Route } from "./routes";
+import type { SettlementContext } from "./settlements";
 
 const REFUND_REASONS: readonly RefundReason[] = ["duplicate", "fraudulent", "requested_by_customer"];
 
@@ -18,6 +20,9 @@ function createRefund(context: ApiContext): Refund {
   const reason = params.oneOf("reason", REFUND_REASONS) ?? null;
   const metadata = params.metadata() ?? {};
   const charge = findChargeToRefund(context);
+  if (blocksRefund(account, charge)) {
+    throw invalidState(`Charge ${charge.id} has been charged back.`, { code: "charge_disputed" });
+  }
 
   const remaining = charge.amount_captured - charge.amount_refunded;
   if (remaining <= 0) {
@@ -31,6 +36,9 @@ function createRefund(context: ApiContext): Refund {
     );
   }
 
+  // docs.stripe.com/testing#refunds: with these cards a refund starts `succeeded` and fails later,
+  // or starts `pending` and succeeds later; with all others it succeeds at once for good.
+  const settles = account.paymentMethods.get(charge.payment_method)?.card.afterCharge?.refunds;
   const refund: Refund = {
     id: newId("re"),
     object: "refund",
@@ -44,15 +52,50 @@ function createRefund(context: ApiContext): Refund {
     reason,
     receipt_number: null,
     source_transfer_reversal: null,
-    status: "succeeded",
+    status: settles === "pending" ? "pending" : "succeeded",
     transfer_reversal: null,
   };
   account.refunds.set(refund.id, refund);
+  // A pending refund counts as refunded already: it cannot be refunded twice.
   charge.amount_refunded += refundAmount;
   charge.refunded = charge.amount_refunded >= charge.amount_captured;
   context.emit("refund.created", refund);
   context.emit("charge.refunded", charge);
+  if (settles) {
+    account.schedule({ kind: settles === "fail" ? "fail_refund" : "finish_refund", id: refund.id, paymentIntent: refund.payment_intent });
+  }
   return refund;
+}
+
+/**
+ * A refund the card network refused after all (docs.stripe.com/refunds#failed-refunds): the money
+ * goes back to the merchant, so the charge's `amount_refunded` goes back down. The reason is the
+ * one test mode gives for `pm_card_refundFail`.
+ */
+export function failRefund(context: SettlementContext, refund: Refund): void {
+  if (refund.status === "failed") return;
+  refund.status = "failed";
+  refund.failure_reason = "expired_or_canceled_card";
+  const charge = context.account.charges.get(refund.charge);
+  if (charge) {
+    charge.amount_refunded = Math.max(0, charge.amount_refunded - refund.amount);
+    charge.refunded = charge.amount_refunded >= charge.amount_captured;
+  }
+  emitRefundUpdated(context, refund);
+  context.emit("refund.failed", refund);
+}
+
+/** A pending refund that went through. */
+export function finishRefund(context: SettlementContext, refund: Refund): void {
+  if (refund.status !== "pending") return;
+  refund.status = "succeeded";
+  emitRefundUpdated(context, refund);
+}
+
+/** Stripe sends both: `charge.refund.updated` for some payment methods, `refund.updated` for all. */
+function emitRefundUpdated(context: SettlementContext, refund: Refund): void {
+  context.emit("charge.refund.updated", refund);
+  context.emit("refund.updated", refund);
 }
 
 /** The charge named by `charge`, or the successful charge of `payment_intent`. */

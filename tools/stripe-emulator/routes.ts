@@ -1,6 +1,6 @@
 import type { Account } from "./accounts";
 import type { ExpandableType } from "./expand";
-import type { EventType, JsonObject } from "./objects";
+import type { EventType, JsonObject, PaymentIntent } from "./objects";
 import type { Params } from "./params";
 
 /** What a /v1 handler gets: its account, its parameters and a way to record events. */
@@ -12,6 +12,11 @@ export interface ApiContext {
   /** Stripe timestamps are Unix seconds. */
   nowSeconds(): number;
   emit(type: EventType, object: JsonObject): void;
+  /**
+   * The version of a PaymentIntent that `/search` may match now, or undefined while the object is
+   * not searchable yet: Stripe's search lags behind writes (search-index.ts, `searchLagMs`).
+   */
+  searchable(intent: PaymentIntent): PaymentIntent | undefined;
   /** The emulator's own base URL, for links it hands out. */
   baseUrl: string;
 }

@@ -27,7 +27,7 @@ export class StatsRecorder {
   private replays = 0;
   private conflicts = 0;
   private mismatches = 0;
-  private faults: Record<FaultKind, number> = { error: 0, drop: 0, hang: 0 };
+  private faults = noFaults();
 
   countRequest(route: string): void {
     this.requests += 1;
@@ -64,7 +64,7 @@ export class StatsRecorder {
       refunds: total((account) => account.refunds.size),
       events: total((account) => account.events.size),
       webhookDeliveries: { ...webhookDeliveries },
-      faultsInjected: this.faults.error + this.faults.drop + this.faults.hang,
+      faultsInjected: Object.values(this.faults).reduce((sum, count) => sum + count, 0),
       faultsInjectedByKind: { ...this.faults },
     };
   }
@@ -75,6 +75,17 @@ export class StatsRecorder {
     this.replays = 0;
     this.conflicts = 0;
     this.mismatches = 0;
-    this.faults = { error: 0, drop: 0, hang: 0 };
+    this.faults = noFaults();
   }
+}
+
+function noFaults(): Record<FaultKind, number> {
+  return {
+    error: 0,
+    stored_error: 0,
+    stored_error_after_process: 0,
+    drop: 0,
+    hang: 0,
+    rate_limit: 0,
+  };
 }

@@ -26,6 +26,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await emulator.flushWebhooks();
+  emulator.resetFaults();
   emulator.setWebhook(null);
   await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
 });
@@ -178,6 +179,136 @@ describe("webhook delivery", () => {
 
     const missingSecret = await adminRequest(emulator, "POST", "/webhook", { url: target.url });
     expect(missingSecret.status).toBe(400);
+  });
+});
+
+/** A receiver that holds each answer a little, recording how many deliveries overlapped. */
+async function slowReceiver(holdMs: number): Promise<{ target: WebhookReceiver; maxInFlight: () => number }> {
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const target = await receiver(async () => {
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    await new Promise((resolve) => setTimeout(resolve, holdMs));
+    inFlight -= 1;
+    return 200;
+  });
+  return { target, maxInFlight: () => maxInFlight };
+}
+
+/** Deliveries per event id, in order of first arrival. */
+function deliveriesById(target: WebhookReceiver): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const event of verifiedEvents(target)) counts.set(event.id, (counts.get(event.id) ?? 0) + 1);
+  return counts;
+}
+
+describe("webhook delivery as Stripe does it: concurrent, out of order, duplicated", () => {
+  it("still delivers every event at least once, some out of order and some twice", async () => {
+    emulator.setFaults({ webhookConcurrency: 4, webhookShuffle: true, webhookDuplicateRate: 0.3, seed: 42 });
+    const { target, maxInFlight } = await slowReceiver(15);
+    const client = stripeFor(emulator, { apiKey: "sk_test_webhook_chaos" });
+    const duplicatedBefore = emulator.stats().webhookDeliveries.duplicated;
+
+    for (let payment = 0; payment < 10; payment += 1) {
+      await client.paymentIntents.create({
+        amount: 1000,
+        currency: "usd",
+        payment_method: "pm_card_visa",
+        confirm: true,
+        automatic_payment_methods: NO_REDIRECTS,
+      });
+    }
+    await emulator.flushWebhooks();
+
+    const happened = (await client.events.list({ limit: 100 })).data.map((event) => event.id).reverse();
+    expect(happened).toHaveLength(30);
+    const counts = deliveriesById(target);
+    expect([...counts.keys()].sort()).toEqual([...happened].sort());
+    const twice = [...counts.values()].filter((count) => count === 2).length;
+    expect(twice).toBeGreaterThan(0);
+    expect([...counts.values()].every((count) => count <= 2)).toBe(true);
+    expect(emulator.stats().webhookDeliveries.duplicated - duplicatedBefore).toBe(twice);
+    expect([...counts.keys()]).not.toEqual(happened);
+    expect(maxInFlight()).toBeGreaterThan(1);
+    expect(maxInFlight()).toBeLessThanOrEqual(4);
+    // A duplicate does not count as a second endpoint: every event ends with nothing pending.
+    const stored = await client.events.list({ limit: 100 });
+    expect(stored.data.every((event) => event.pending_webhooks === 0)).toBe(true);
+  });
+
+  it("sends one first attempt at a time, in order, by default", async () => {
+    const { target, maxInFlight } = await slowReceiver(15);
+    const client = stripeFor(emulator, { apiKey: "sk_test_webhook_in_order" });
+    for (let payment = 0; payment < 3; payment += 1) await client.paymentIntents.create({ amount: 1000, currency: "usd" });
+    await emulator.flushWebhooks();
+
+    const happened = (await client.events.list()).data.map((event) => event.id).reverse();
+    expect(verifiedEvents(target).map((event) => event.id)).toEqual(happened);
+    expect(maxInFlight()).toBe(1);
+  });
+
+  it("delivers the next event twice with webhookDuplicateNext", async () => {
+    const set = await adminRequest(emulator, "POST", "/faults", { webhookDuplicateNext: 1 });
+    expect(set).toMatchObject({ status: 200, json: { webhookDuplicateNext: 1 } });
+    const target = await receiver();
+
+    await stripe.paymentIntents.create({ amount: 1000, currency: "usd" });
+    await emulator.flushWebhooks();
+
+    const events = verifiedEvents(target);
+    expect(events).toHaveLength(2);
+    expect(events[1]?.id).toBe(events[0]?.id);
+    expect(emulator.faults().webhookDuplicateNext).toBe(0);
+  });
+});
+
+describe("event API versions", () => {
+  it("stamps the endpoint's pinned version on deliveries; stored events keep the account's default", async () => {
+    const target = await receiver();
+    emulator.setWebhook(target.url, SECRET, { apiVersion: "2025-03-31.basil" });
+
+    const intent = await stripe.paymentIntents.create({ amount: 1000, currency: "usd" });
+    await emulator.flushWebhooks();
+
+    const [delivered] = verifiedEvents(target);
+    expect(delivered).toMatchObject({ api_version: "2025-03-31.basil", data: { object: { id: intent.id } } });
+    await expect(stripe.events.retrieve(delivered?.id ?? "")).resolves.toMatchObject({ api_version: Stripe.API_VERSION });
+  });
+
+  it("generates events in the account's default version, not in the version of the request that caused them", async () => {
+    const accountDefault = "2025-03-31.basil";
+    const other = await startStripeEmulator({ accountApiVersion: accountDefault });
+    const target = await startWebhookReceiver();
+    receivers.push(target);
+    try {
+      other.setWebhook(target.url, SECRET);
+      // The SDK sends the version it pins on every request.
+      const client = stripeFor(other);
+      const intent = await client.paymentIntents.create({ amount: 1000, currency: "usd" });
+      expect(intent.lastResponse.headers["stripe-version"]).toBe(Stripe.API_VERSION);
+      await other.flushWebhooks();
+
+      const [delivered] = verifiedEvents(target);
+      expect(delivered?.api_version).toBe(accountDefault);
+      expect((await client.events.list()).data[0]?.api_version).toBe(accountDefault);
+
+      // An endpoint pinned to the SDK's version gets events in that version.
+      other.setWebhook(target.url, SECRET, { apiVersion: Stripe.API_VERSION });
+      await client.paymentIntents.create({ amount: 1000, currency: "usd" });
+      await other.flushWebhooks();
+      expect(verifiedEvents(target).at(-1)?.api_version).toBe(Stripe.API_VERSION);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("refuses to pin an endpoint to a malformed version", async () => {
+    const target = await startWebhookReceiver();
+    receivers.push(target);
+    const refused = await adminRequest(emulator, "POST", "/webhook", { url: target.url, secret: SECRET, apiVersion: "latest" });
+    expect(refused.status).toBe(400);
+    expect(() => emulator.setWebhook(target.url, SECRET, { apiVersion: "2025-3-31" })).toThrow(/Invalid API version/);
   });
 });
 

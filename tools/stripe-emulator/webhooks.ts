@@ -8,7 +8,33 @@ import { pause } from "./pause";
 export interface WebhookTarget {
   url: string;
   secret: string;
+  /**
+   * The API version the endpoint is pinned to. Events are rendered in it when set, and in the
+   * account's default version otherwise (docs.stripe.com/webhooks/versioning).
+   */
+  apiVersion?: string;
 }
+
+/**
+ * How deliveries misbehave, read at each decision so they can change at run time (the emulator's
+ * faults). Stripe delivers concurrently, out of order and occasionally more than once
+ * (docs.stripe.com/webhooks).
+ */
+export interface DeliveryFaults {
+  /** First attempts that may be in flight at once. */
+  webhookConcurrency(): number;
+  /** Which of the `waiting` first attempts starts next; 0 is the oldest. */
+  nextWebhook(waiting: number): number;
+  /** Whether an event is delivered a second time. */
+  duplicateWebhook(): boolean;
+}
+
+/** One first attempt at a time, in the order the events happened, never twice. */
+export const IN_ORDER_DELIVERY: DeliveryFaults = {
+  webhookConcurrency: () => 1,
+  nextWebhook: () => 0,
+  duplicateWebhook: () => false,
+};
 
 export interface WebhookRetryPolicy {
   /** Attempts per event before giving up (Stripe keeps trying for days; an emulator must stop). */
@@ -30,7 +56,11 @@ export interface DeliveryCounters {
   failed: number;
   /** Events given up on after the last attempt failed. */
   abandoned: number;
+  /** Events queued a second time by `webhookDuplicateRate` / `webhookDuplicateNext`. */
+  duplicated: number;
 }
+
+const NO_DELIVERIES: DeliveryCounters = { attempted: 0, succeeded: 0, failed: 0, abandoned: 0, duplicated: 0 };
 
 /** The `Stripe-Signature` header: HMAC-SHA256 of "<timestamp>.<payload>" keyed with the whole secret. */
 export function signatureHeader(payload: string, secret: string, timestampSeconds: number): string {
@@ -41,22 +71,26 @@ export function signatureHeader(payload: string, secret: string, timestampSecond
 /**
  * Posts events to the configured endpoint in the background, signed the way Stripe signs them,
  * retrying with exponential backoff. Delivery never holds up the API response that caused it.
+ *
+ * First attempts wait for one of `webhookConcurrency` slots (1 by default) and get them in the
+ * order the events happened unless `webhookShuffle` is on, so by default a healthy endpoint
+ * receives events in order. Retries then run on their own schedule, which is how events come out
+ * of order on Stripe too.
  */
 export class WebhookDispatcher {
   private readonly inFlight = new Set<Promise<void>>();
-  /**
-   * Each event's first attempt waits for the previous event's first attempt, so a healthy
-   * endpoint receives events in the order they happened. Retries then run on their own schedule,
-   * which is how events come out of order on Stripe too.
-   */
-  private previousFirstAttempt: Promise<void> = Promise.resolve();
+  /** First attempts waiting for a slot, oldest first; each is told whether it may go. */
+  private waiting: Array<(go: boolean) => void> = [];
+  private firstAttemptsInFlight = 0;
+  private pumpScheduled = false;
   private cancellation = unlimitedController();
-  private counters: DeliveryCounters = { attempted: 0, succeeded: 0, failed: 0, abandoned: 0 };
+  private counters: DeliveryCounters = { ...NO_DELIVERIES };
 
   constructor(
     private target: WebhookTarget | null,
     private readonly policy: WebhookRetryPolicy,
     private readonly log: (line: string) => void,
+    private readonly faults: DeliveryFaults = IN_ORDER_DELIVERY,
   ) {}
 
   setTarget(target: WebhookTarget | null): void {
@@ -75,14 +109,17 @@ export class WebhookDispatcher {
   send(event: StripeEvent, onDelivered: () => void = () => {}): boolean {
     const target = this.target;
     if (!target) return false;
-    const payload = JSON.stringify(event, null, 2);
-    const turn = { after: this.previousFirstAttempt, done: () => {} };
-    this.previousFirstAttempt = new Promise((resolve) => (turn.done = resolve));
-    const delivery = this.deliver(event.id, payload, target, turn).then((delivered) => {
-      if (delivered) onDelivered();
-    });
-    this.inFlight.add(delivery);
-    void delivery.finally(() => this.inFlight.delete(delivery));
+    // Stored events keep the account's version; an endpoint pinned to another one gets the
+    // event rendered in its own (the emulator renders one shape, so only the label differs).
+    const rendered = target.apiVersion === undefined ? event : { ...event, api_version: target.apiVersion };
+    const payload = JSON.stringify(rendered, null, 2);
+    this.track(this.deliver(event.id, payload, target), onDelivered);
+    if (this.faults.duplicateWebhook()) {
+      // The same event (same id and payload) once more, as Stripe occasionally does; it does not
+      // count towards `pending_webhooks` a second time.
+      this.counters.duplicated += 1;
+      this.track(this.deliver(event.id, payload, target), () => {});
+    }
     return true;
   }
 
@@ -95,21 +132,36 @@ export class WebhookDispatcher {
   cancelAll(): void {
     this.cancellation.abort();
     this.cancellation = unlimitedController();
-    this.previousFirstAttempt = Promise.resolve();
+    for (const release of this.waiting.splice(0)) release(false);
   }
 
   resetCounters(): void {
-    this.counters = { attempted: 0, succeeded: 0, failed: 0, abandoned: 0 };
+    this.counters = { ...NO_DELIVERIES };
   }
 
-  private async deliver(eventId: string, payload: string, target: WebhookTarget, turn: DeliveryTurn): Promise<boolean> {
+  private track(delivery: Promise<boolean>, onDelivered: () => void): void {
+    const settled = delivery.then((delivered) => {
+      if (delivered) onDelivered();
+    });
+    this.inFlight.add(settled);
+    void settled.finally(() => this.inFlight.delete(settled));
+  }
+
+  private async deliver(eventId: string, payload: string, target: WebhookTarget): Promise<boolean> {
     const signal = this.cancellation.signal;
+    if (!(await this.firstAttemptSlot())) return false;
+    let holdsSlot = true;
+    const releaseSlot = () => {
+      if (!holdsSlot) return;
+      holdsSlot = false;
+      this.firstAttemptsInFlight -= 1;
+      this.pump();
+    };
     try {
-      await turn.after;
       for (let attempt = 1; attempt <= this.policy.maxAttempts; attempt += 1) {
         if (signal.aborted) return false;
         const status = await this.attempt(payload, target, signal);
-        turn.done();
+        releaseSlot();
         if (signal.aborted) return false;
         if (status !== null && status >= 200 && status < 300) {
           this.counters.succeeded += 1;
@@ -124,7 +176,31 @@ export class WebhookDispatcher {
       this.log(`webhook ${eventId} abandoned after ${this.policy.maxAttempts} attempts`);
       return false;
     } finally {
-      turn.done();
+      releaseSlot();
+    }
+  }
+
+  /** Resolves true when this first attempt may start, false when deliveries were cancelled meanwhile. */
+  private firstAttemptSlot(): Promise<boolean> {
+    const granted = new Promise<boolean>((resolve) => this.waiting.push(resolve));
+    // Decided a moment later, so that every event one request produced is waiting and a
+    // shuffle can reorder them.
+    if (!this.pumpScheduled) {
+      this.pumpScheduled = true;
+      queueMicrotask(() => {
+        this.pumpScheduled = false;
+        this.pump();
+      });
+    }
+    return granted;
+  }
+
+  private pump(): void {
+    while (this.waiting.length > 0 && this.firstAttemptsInFlight < this.faults.webhookConcurrency()) {
+      const index = Math.min(this.faults.nextWebhook(this.waiting.length), this.waiting.length - 1);
+      const [release] = this.waiting.splice(index, 1);
+      this.firstAttemptsInFlight += 1;
+      release?.(true);
     }
   }
 
@@ -151,13 +227,6 @@ export class WebhookDispatcher {
       outgoing.end(payload);
     });
   }
-}
-
-interface DeliveryTurn {
-  /** Settles when the previous event's first attempt has finished. */
-  after: Promise<void>;
-  /** Lets the next event's first attempt go. */
-  done: () => void;
 }
 
 /** Every pending delivery listens to the same cancellation signal. */
