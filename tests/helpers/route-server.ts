@@ -9,9 +9,10 @@ export type Routes = Record<string, Partial<Record<string, Handler>>>;
 
 /**
  * Serves route handlers over real HTTP on 127.0.0.1, for clients that need a live server
- * (curl scripts, the emulator's webhook deliveries) without a Next.js build.
+ * (curl scripts, the emulator's webhook deliveries) without a Next.js build. Port 0 (the
+ * default) picks a free one; a fixed port is for a sender told the URL beforehand (`stripe listen`).
  */
-export async function startRouteServer(routes: Routes): Promise<{ url: string; close(): Promise<void> }> {
+export async function startRouteServer(routes: Routes, options: { port?: number } = {}): Promise<{ url: string; close(): Promise<void> }> {
   const table = Object.entries(routes).map(([pattern, handlers]) => ({ match: compile(pattern), handlers }));
   const server: Server = createServer((incoming, outgoing) => {
     void serve(table, incoming, outgoing).catch((error: unknown) => {
@@ -19,7 +20,13 @@ export async function startRouteServer(routes: Routes): Promise<{ url: string; c
       outgoing.end(String(error));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
