@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { MOBILE_VIEWPORT, screenshot, startBrowserForFile } from "./helpers/browser";
 import { appUrl, fillCheckout, outcomeHeading, payButton, payThroughApi, signUp } from "./helpers/checkout";
@@ -56,6 +57,35 @@ describe("payment history", () => {
     await page.setViewportSize(MOBILE_VIEWPORT);
     await expect(page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).resolves.toBe(0);
     await screenshot(page, "history-mobile");
+  });
+
+  it("shows a refund that failed after it was made, and a dispute, as Stripe's webhooks report them", async () => {
+    const page = await browser.newPage();
+    const customer = await signUp(page, "/payments");
+    // Stripe's test cards for both (docs.stripe.com/testing): the emulator fails the refund and
+    // opens the dispute a moment later, and tells the app by webhook, as Stripe would.
+    expect(await payThroughApi(page, { amount: 2_000, currency: "eur", paymentMethod: "pm_card_refundFail" })).toBe(201);
+    const [refundFails] = await paymentRowsOf(customer.userId);
+    const refunded = await page.request.post(appUrl(`/api/payments/${refundFails!.id}/refunds`), {
+      headers: { "Idempotency-Key": randomUUID() },
+      data: {},
+    });
+    expect(refunded.status()).toBe(201);
+    expect(await payThroughApi(page, { amount: 3_000, currency: "eur", paymentMethod: "pm_card_createDispute" })).toBe(201);
+
+    const items = page.getByRole("list", { name: "Your payments" }).getByRole("listitem");
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return (await items.allInnerTexts()).join("\n---\n");
+        },
+        { timeout: 15_000, interval: 250 },
+      )
+      .toMatch(/€30\.00[\s\S]*Disputed \(fraudulent\): awaiting the merchant's response · €30\.00[\s\S]*---[\s\S]*€20\.00[\s\S]*Refund failed: €20\.00/);
+    const texts = await items.allInnerTexts();
+    expect(texts[1]).not.toContain("Refunded:");
+    await screenshot(page, "history-refund-failed-and-disputed");
   });
 
   it("answers a cursor it never issued with a way back, not an error page", async () => {
