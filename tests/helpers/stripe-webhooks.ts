@@ -1,4 +1,5 @@
 import Stripe from "stripe";
+import { afterAll, beforeAll } from "vitest";
 import { POST as webhookRoute } from "@/app/api/webhooks/stripe/route";
 import { env } from "@/env";
 import { stripe } from "@/server/stripe";
@@ -57,6 +58,28 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   };
   const server = await startRouteServer({ "/api/webhooks/stripe": { POST: recordingRoute } });
   return { url: `${server.url}/api/webhooks/stripe`, deliveries, close: server.close };
+}
+
+/**
+ * For a test file: the file's emulator delivers its signed webhooks to the app's webhook
+ * route over real HTTP (startWebhookReceiver), from before the first test to after the last.
+ */
+export function deliverWebhooksToAppForFile(stripe: { emulator: { setWebhook(url: string | null, secret?: string): void } }) {
+  let receiver: WebhookReceiver | undefined;
+  beforeAll(async () => {
+    receiver = await startWebhookReceiver();
+    stripe.emulator.setWebhook(receiver.url, env().STRIPE_WEBHOOK_SECRET);
+  });
+  afterAll(async () => {
+    stripe.emulator.setWebhook(null);
+    await receiver?.close();
+  });
+  return {
+    get deliveries(): Delivery[] {
+      if (!receiver) throw new Error("the receiver starts in beforeAll");
+      return receiver.deliveries;
+    },
+  };
 }
 
 /**

@@ -1,12 +1,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { env } from "@/env";
+import { describe, expect, it, vi } from "vitest";
 import { db } from "@/server/db";
 import type { Faults } from "../../tools/stripe-emulator";
 import { customer, pay, show, VALID_PAYMENT, type TestCustomer } from "../helpers/payments-api";
 import { refund } from "../helpers/refunds-api";
 import { startStripeEmulatorForFile } from "../helpers/stripe-emulator";
-import { startWebhookReceiver, type WebhookReceiver } from "../helpers/stripe-webhooks";
+import { deliverWebhooksToAppForFile } from "../helpers/stripe-webhooks";
 
 // Stripe delivers webhooks asynchronously, possibly concurrently, out of order and more than
 // once (docs.stripe.com/webhooks). The same life of payments, delivered in order and then
@@ -14,16 +13,7 @@ import { startWebhookReceiver, type WebhookReceiver } from "../helpers/stripe-we
 // dispute opening, a refund failing) happen when the test says (settle), not on a timer.
 process.env.STRIPE_WEBHOOK_SECRET = `whsec_${randomBytes(16).toString("hex")}`;
 const stripe = startStripeEmulatorForFile({ emulator: { asyncSettleMs: null } });
-let receiver: WebhookReceiver;
-
-beforeAll(async () => {
-  receiver = await startWebhookReceiver();
-  stripe.emulator.setWebhook(receiver.url, env().STRIPE_WEBHOOK_SECRET);
-});
-afterAll(async () => {
-  stripe.emulator.setWebhook(null);
-  await receiver.close();
-});
+const receiver = deliverWebhooksToAppForFile(stripe);
 
 const BADLY: Partial<Faults> = { webhookConcurrency: 4, webhookShuffle: true, webhookDuplicateRate: 0.5, seed: 7 };
 

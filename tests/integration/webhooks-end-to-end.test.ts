@@ -1,27 +1,17 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { env } from "@/env";
+import { describe, expect, it, vi } from "vitest";
 import { db } from "@/server/db";
 import { stripe as stripeClient } from "@/server/stripe";
 import { customer, list, pay, show, type TestCustomer, VALID_PAYMENT } from "../helpers/payments-api";
 import { refund } from "../helpers/refunds-api";
 import { startStripeEmulatorForFile } from "../helpers/stripe-emulator";
-import { intentMadeElsewhere, startWebhookReceiver, type WebhookReceiver } from "../helpers/stripe-webhooks";
+import { deliverWebhooksToAppForFile, intentMadeElsewhere } from "../helpers/stripe-webhooks";
 
 // The whole lifecycle with real deliveries: the emulator POSTs its signed events to a local
 // HTTP endpoint that hands them to the webhook route, as Stripe would to the deployed app.
 process.env.STRIPE_WEBHOOK_SECRET = `whsec_${randomBytes(16).toString("hex")}`;
 const stripe = startStripeEmulatorForFile();
-let receiver: WebhookReceiver;
-
-beforeAll(async () => {
-  receiver = await startWebhookReceiver();
-  stripe.emulator.setWebhook(receiver.url, env().STRIPE_WEBHOOK_SECRET);
-});
-afterAll(async () => {
-  stripe.emulator.setWebhook(null);
-  await receiver.close();
-});
+const receiver = deliverWebhooksToAppForFile(stripe);
 
 const THREE_D_SECURE = { ...VALID_PAYMENT, paymentMethod: "pm_card_authenticationRequired" } as const;
 
