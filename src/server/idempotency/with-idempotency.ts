@@ -144,11 +144,7 @@ export async function withIdempotency(request: KeyedRequest, operation: Operatio
     requestHash: fingerprint({ method: request.method, path: request.path, body: request.body }),
   };
   const deadline = Date.now() + (options.waitSeconds ?? 0) * 1000;
-  const run = (row: KeyRow, keyId: string, lockToken: string, recovered: boolean) =>
-    runOwned({ keyId, lockToken, recovered, generation: recovered ? row.stripeKeyGeneration : 0, createdAt: row.createdAt }, operation, {
-      report,
-      log,
-    });
+  const run = (owned: Owned) => runOwned(owned, operation, { report, log });
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const lockToken = randomUUID();
@@ -157,7 +153,7 @@ export async function withIdempotency(request: KeyedRequest, operation: Operatio
 
     switch (classify(row, scope.requestHash)) {
       case "new": {
-        const answer = await run(row, row.id, lockToken, false);
+        const answer = await run({ keyId: row.id, lockToken, recovered: false, generation: 0, createdAt: row.createdAt });
         if (answer) return answer;
         continue; // fenced out while we ran: read what the new owner did
       }
@@ -180,12 +176,14 @@ export async function withIdempotency(request: KeyedRequest, operation: Operatio
         throw inProgress();
       case "expired": {
         const keyId = await keys.replaceExpired(row.id, scope, timings, lockToken);
-        const answer = keyId ? await run(row, keyId, lockToken, false) : null;
+        // createdAt of the old row: an earlier bound for Stripe lookups is only wider, never wrong.
+        const answer = keyId ? await run({ keyId, lockToken, recovered: false, generation: 0, createdAt: row.createdAt }) : null;
         if (answer) return answer;
         continue;
       }
       case "redrivable": {
-        const answer = (await keys.takeOver(row, lockToken, timings)) ? await run(row, row.id, lockToken, true) : null;
+        const owned = { keyId: row.id, lockToken, recovered: true, generation: row.stripeKeyGeneration, createdAt: row.createdAt };
+        const answer = (await keys.takeOver(row, lockToken, timings)) ? await run(owned) : null;
         if (answer) return answer;
         continue;
       }
@@ -198,6 +196,7 @@ export async function withIdempotency(request: KeyedRequest, operation: Operatio
   throw inProgress();
 }
 
+/** A key row this request holds the lock of, and what the operation needs to know of it. */
 type Owned = { keyId: string; lockToken: string; recovered: boolean; generation: number; createdAt: number };
 
 /** Phases 3–5 on a row we hold: run the operation, then record, forget, release or flag. Null if fenced out. */

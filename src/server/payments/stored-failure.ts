@@ -24,8 +24,10 @@ export async function adoptOrRetire<T>(failure: unknown, find: () => Promise<T |
   let made: T | null;
   try {
     made = await find();
-  } catch (lookupFailure) {
-    throw providerError(lookupFailure);
+  } catch {
+    // Unknown whether the failed call made anything: answer the original failure (transient),
+    // keeping the row and its key as they are, so the next attempt looks again.
+    throw providerError(failure);
   }
   if (made) return made;
   await retireStripeKey();
