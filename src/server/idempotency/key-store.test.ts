@@ -78,7 +78,8 @@ describe("takeOver", () => {
 describe("complete", () => {
   it("stores the answer, the Stripe object and the domain rows, and unlocks — only for the lock holder", async () => {
     const { row, token } = await claimed(await scopeFor());
-    const write = Prisma.sql`resource AS (INSERT INTO webhook_events (id, type) SELECT 'evt_' || completed.id, 'test' FROM completed RETURNING id)`;
+    const write = (keyRow: Prisma.Sql) =>
+      Prisma.sql`INSERT INTO webhook_events (id, type) SELECT 'evt_' || ${keyRow}.id, 'test' FROM ${keyRow} RETURNING id`;
     expect(await keys.complete(row.id, randomUUID(), { ...completion, write })).toBe(false);
     expect(await db().webhookEvent.count({ where: { id: `evt_${row.id}` } })).toBe(0);
     expect(await keys.complete(row.id, token, { ...completion, write })).toBe(true);
@@ -88,7 +89,7 @@ describe("complete", () => {
 
   it("writes nothing when the domain write is refused: the whole statement rolls back", async () => {
     const { row, token } = await claimed(await scopeFor());
-    const refused = Prisma.sql`resource AS (INSERT INTO webhook_events (id, type) SELECT NULL, 'test' FROM completed RETURNING id)`;
+    const refused = (keyRow: Prisma.Sql) => Prisma.sql`INSERT INTO webhook_events (id, type) SELECT NULL, 'test' FROM ${keyRow} RETURNING id`;
     await expect(keys.complete(row.id, token, { ...completion, write: refused })).rejects.toThrow(/null value|23502/);
     expect(await stored(row.id)).toMatchObject({ recoveryPoint: "started", lockToken: token, responseStatus: null });
   });

@@ -49,9 +49,12 @@ export type Completion = {
   body: string;
   /** The Stripe object the answer is about, kept on the row (webhooks check it). */
   stripeObjectId: string | null;
-  /** The domain rows, as CTEs (`name AS (…)`, comma-separated) selecting from `completed`. */
-  write?: Prisma.Sql;
+  /** The domain write (one statement), given the completed key row to select from: `id, user_id`. */
+  write?: DomainWrite;
 };
+
+/** A statement writing the domain rows of a completed key; `keyRow` names a relation with the key's `id, user_id`. */
+export type DomainWrite = (keyRow: Prisma.Sql) => Prisma.Sql;
 
 /** Stripe keeps idempotency keys at least 24 h; leave an hour of margin before re-driving. */
 export const REDRIVE_WINDOW_HOURS = 23;
@@ -148,7 +151,7 @@ export async function complete(keyId: string, lockToken: string, completion: Com
           stripe_object_id = ${completion.stripeObjectId}, lock_token = NULL, locked_at = NULL, completed_at = now()
       WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid
       RETURNING id, user_id
-    )${completion.write ? Prisma.sql`, ${completion.write}` : Prisma.empty}
+    )${completion.write ? Prisma.sql`, written AS (${completion.write(Prisma.raw("completed"))})` : Prisma.empty}
     SELECT count(*)::int AS completed FROM completed`);
   return rows[0]?.completed === 1;
 }

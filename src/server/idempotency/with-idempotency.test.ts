@@ -21,8 +21,9 @@ async function keyedRequest(body: unknown = { amount: 100 }): Promise<KeyedReque
 }
 
 /** A data-modifying CTE the complete statement runs: one marker row per key, or a refused insert. */
-const marker = Prisma.sql`resource AS (INSERT INTO webhook_events (id, type) SELECT 'evt_' || completed.id, 'marker' FROM completed RETURNING id)`;
-const refused = Prisma.sql`resource AS (INSERT INTO webhook_events (id, type) SELECT NULL, 'marker' FROM completed RETURNING id)`;
+const marker = (keyRow: Prisma.Sql) =>
+  Prisma.sql`INSERT INTO webhook_events (id, type) SELECT 'evt_' || ${keyRow}.id, 'marker' FROM ${keyRow} RETURNING id`;
+const refused = (keyRow: Prisma.Sql) => Prisma.sql`INSERT INTO webhook_events (id, type) SELECT NULL, 'marker' FROM ${keyRow} RETURNING id`;
 
 /** An operation that records its calls and answers 201 with the key id it was given. */
 function operation(answer: Partial<FinalOutcome> = {}) {

@@ -1,6 +1,5 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import type { Prisma } from "@prisma/client";
 import { env } from "@/env";
 import { ApiError } from "@/server/http/api-error";
 import { isDatabaseUnavailable } from "@/server/http/database-unavailable";
@@ -8,7 +7,7 @@ import { logger, type Logger } from "@/server/logger";
 import { crashPoint } from "./crash-point";
 import { fingerprint } from "./fingerprint";
 import * as keys from "./key-store";
-import type { KeyRow, KeyTimings } from "./key-store";
+import type { DomainWrite, KeyRow, KeyTimings } from "./key-store";
 
 /*
  * The idempotency engine (DESIGN.md §4, §9.1; states in docs/decisions/005-key-states.md).
@@ -67,13 +66,13 @@ export type FinalOutcome = {
   body: unknown;
   /** The Stripe object the answer is about (pi_…, re_…): named to the client if recording fails. */
   stripeObjectId: string;
-  /** The domain rows, as CTEs (`name AS (…)`) selecting from `completed` (see key-store complete). */
-  write?: Prisma.Sql;
+  /** The domain rows, written in the statement that completes the key (see key-store complete). */
+  write?: DomainWrite;
   /**
    * The same answer built from Stripe's own fields only, recorded when the database refuses
    * the first one (client text it cannot store, a constraint): charged must mean recorded.
    */
-  fallback?: { body: unknown; write?: Prisma.Sql };
+  fallback?: { body: unknown; write?: DomainWrite };
 };
 
 export type OperationContext = {

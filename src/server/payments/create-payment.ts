@@ -14,7 +14,7 @@ import { findPaymentIntentOfKey } from "./find-at-stripe";
 import { providerError } from "./provider-error";
 import { adoptOrRetire, isStoredFailure } from "./stored-failure";
 import { timedStripeCall, type Annotate } from "./timed-stripe-call";
-import { proposedStatusIsAhead } from "./status-rank";
+import { upsertPayment } from "./payment-writes";
 
 export const PAYMENTS_PATH = "/api/payments";
 
@@ -99,11 +99,8 @@ export function paymentOutcome(
   const status: PaymentStatus = decline ? "failed" : paymentStatus(intent.status);
   const failureCode = decline ? (decline.decline_code ?? decline.code ?? "card_declined") : null;
   const createdAt = new Date();
-  // Written in the same statement that completes the key. A webhook may have created the row
-  // first (handle-stripe-event.ts): then the more advanced status wins whichever write comes
-  // second — this response may be older than the webhook (a re-drive gets Stripe's replay of
-  // the first answer). createdAt becomes ours so that GET agrees with the stored response.
-  const ahead = proposedStatusIsAhead("payments");
+  // Written in the same statement that completes the key, by the one payment upsert that
+  // webhooks use too (payment-writes.ts): a webhook may have written the row first.
   const answer = (description: string | null) => {
     const view = paymentView(
       {
@@ -119,20 +116,22 @@ export function paymentOutcome(
       },
       status === "requires_action" ? intent.client_secret : null,
     );
-    const write = Prisma.sql`resource AS (
-      INSERT INTO payments (id, user_id, amount, currency, description, status, stripe_payment_intent_id,
-        failure_code, idempotency_key_id, created_at, updated_at)
-      SELECT ${paymentId}::uuid, ${userId}::uuid, ${intent.amount}, ${intent.currency}, ${description},
-        ${status}::payment_status, ${intent.id}, ${failureCode}, completed.id, ${createdAt}, ${createdAt}
-      FROM completed
-      ON CONFLICT (id) DO UPDATE SET
-        idempotency_key_id = EXCLUDED.idempotency_key_id,
-        created_at = EXCLUDED.created_at,
-        description = COALESCE(payments.description, EXCLUDED.description),
-        status = CASE WHEN ${ahead} THEN EXCLUDED.status ELSE payments.status END,
-        failure_code = CASE WHEN ${ahead} THEN EXCLUDED.failure_code ELSE payments.failure_code END,
-        updated_at = now()
-      RETURNING id)`;
+    const write = (keyRow: Prisma.Sql) =>
+      upsertPayment(
+        {
+          id: Prisma.sql`${paymentId}::uuid`,
+          userId: Prisma.sql`${userId}::uuid`,
+          amount: intent.amount,
+          currency: intent.currency,
+          description,
+          status,
+          stripePaymentIntentId: intent.id,
+          failureCode,
+          idempotencyKeyId: Prisma.sql`${keyRow}.id`,
+          createdAt: Prisma.sql`${createdAt}`,
+        },
+        Prisma.sql`FROM ${keyRow}`,
+      );
     const body = decline
       ? problem("card_declined", decline.message || "Your card was declined.", context.requestId, { declineCode: failureCode, payment: view })
       : view;

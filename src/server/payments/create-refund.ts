@@ -13,7 +13,7 @@ import { providerError } from "./provider-error";
 import { adoptOrRetire, isStoredFailure } from "./stored-failure";
 import { timedStripeCall, type Annotate } from "./timed-stripe-call";
 import { refundView } from "./refund-view";
-import { proposedStatusIsAhead } from "./status-rank";
+import { upsertRefund } from "./payment-writes";
 
 type Options = {
   waitSeconds?: number;
@@ -118,20 +118,21 @@ export function refundOutcome(refundId: string, userId: string, payment: Refunda
   const createdAt = new Date();
   const status = refund.status ?? "pending";
   const view = refundView({ id: refundId, paymentId: payment.id, amount: refund.amount, status, stripeRefundId: refund.id, createdAt });
-  // The refund.created webhook may have inserted the row first (from the refund's metadata).
-  const write = Prisma.sql`
-    resource AS (
-      INSERT INTO refunds (id, payment_id, user_id, amount, status, stripe_refund_id, idempotency_key_id, created_at, updated_at)
-      SELECT ${refundId}::uuid, ${payment.id}::uuid, ${userId}::uuid, ${refund.amount}, ${status}, ${refund.id},
-        completed.id, ${createdAt}, ${createdAt}
-      FROM completed
-      ON CONFLICT (stripe_refund_id) DO UPDATE SET
-        idempotency_key_id = EXCLUDED.idempotency_key_id,
-        created_at = EXCLUDED.created_at,
-        status = CASE WHEN ${proposedStatusIsAhead("refunds")} THEN EXCLUDED.status ELSE refunds.status END,
-        updated_at = now()
-      RETURNING id
-    )`;
+  // The refund.created webhook may have written the row first: the one refund upsert decides.
+  const write = (keyRow: Prisma.Sql) =>
+    upsertRefund(
+      {
+        id: Prisma.sql`${refundId}::uuid`,
+        paymentId: Prisma.sql`${payment.id}::uuid`,
+        userId: Prisma.sql`${userId}::uuid`,
+        amount: refund.amount,
+        status,
+        stripeRefundId: refund.id,
+        idempotencyKeyId: Prisma.sql`${keyRow}.id`,
+        createdAt: Prisma.sql`${createdAt}`,
+      },
+      Prisma.sql`FROM ${keyRow}`,
+    );
   // Always offered, even when it equals the first: a write refused once is tried again.
   return { status: 201, body: view, write, stripeObjectId: refund.id, fallback: { body: view, write } };
 }

@@ -6,7 +6,8 @@ import { isStorableText } from "@/lib/schemas/user-text";
 import { keyRowVouchingFor } from "@/server/idempotency/key-store";
 import { PAYMENTS_PATH } from "./create-payment";
 import { isUuid } from "./is-uuid";
-import { disputeStatusIsAhead, proposedStatusIsAhead } from "./status-rank";
+import { upsertPayment, upsertRefund } from "./payment-writes";
+import { disputeStatusIsAhead } from "./status-rank";
 import {
   disputeObject,
   eventObject,
@@ -106,19 +107,25 @@ function paymentIntentEffect(event: StripeEventEnvelope, status: PaymentStatus):
   // says, even after its key row expired and was deleted. The INSERT's id then conflicts
   // with that row, and the update applies only if it is this intent's row.
   return {
-    sql: Prisma.sql`
-    INSERT INTO payments (id, user_id, amount, currency, description, status, stripe_payment_intent_id,
-      failure_code, idempotency_key_id, created_at, updated_at)
-    SELECT COALESCE(known.id, vouching.id), COALESCE(known.user_id, vouching.user_id), ${intent.amount}, ${intent.currency},
-      ${description}, ${status}::payment_status, ${intent.id}, ${failureCode}, vouching.id,
-      to_timestamp(${intent.created}::float8), now()
-    FROM claimed
-    LEFT JOIN payments known ON known.stripe_payment_intent_id = ${intent.id}
-    LEFT JOIN (${keyRowForPaymentIntent(intent.id, intent.metadata)}) vouching ON true
-    WHERE known.id IS NOT NULL OR vouching.id IS NOT NULL
-    ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, failure_code = EXCLUDED.failure_code, updated_at = now()
-    WHERE ${proposedStatusIsAhead("payments")} AND payments.stripe_payment_intent_id = EXCLUDED.stripe_payment_intent_id
-    RETURNING payments.id`,
+    sql: upsertPayment(
+      {
+        id: Prisma.sql`COALESCE(known.id, vouching.id)`,
+        userId: Prisma.sql`COALESCE(known.user_id, vouching.user_id)`,
+        amount: intent.amount,
+        currency: intent.currency,
+        description,
+        status,
+        stripePaymentIntentId: intent.id,
+        failureCode,
+        idempotencyKeyId: Prisma.sql`vouching.id`,
+        createdAt: Prisma.sql`to_timestamp(${intent.created}::float8)`,
+      },
+      Prisma.sql`
+      FROM claimed
+      LEFT JOIN payments known ON known.stripe_payment_intent_id = ${intent.id}
+      LEFT JOIN (${keyRowForPaymentIntent(intent.id, intent.metadata)}) vouching ON true
+      WHERE known.id IS NOT NULL OR vouching.id IS NOT NULL`,
+    ),
   };
 }
 
@@ -160,16 +167,22 @@ function refundEffect(event: StripeEventEnvelope): StripeEventEffect {
   // A refund row already holding that id for another Stripe refund would make the INSERT fail
   // on the primary key (ON CONFLICT arbitrates stripe_refund_id only) on every retry.
   return {
-    sql: Prisma.sql`
-    INSERT INTO refunds (id, payment_id, user_id, amount, status, stripe_refund_id, idempotency_key_id, created_at, updated_at)
-    SELECT COALESCE(vouching.id, ${randomUUID()}::uuid), payments.id, payments.user_id, ${refund.amount},
-      ${refund.status ?? "pending"}, ${refund.id}, vouching.id, to_timestamp(${refund.created}::float8), now()
-    FROM claimed
-    JOIN payments ON payments.stripe_payment_intent_id = ${refund.payment_intent}
-    LEFT JOIN LATERAL (${vouchingKey}) vouching
-      ON NOT EXISTS (SELECT 1 FROM refunds r WHERE r.id = vouching.id AND r.stripe_refund_id <> ${refund.id})
-    ON CONFLICT (stripe_refund_id) DO UPDATE SET status = EXCLUDED.status, updated_at = now()
-    WHERE ${proposedStatusIsAhead("refunds")}
-    RETURNING refunds.id`,
+    sql: upsertRefund(
+      {
+        id: Prisma.sql`COALESCE(vouching.id, ${randomUUID()}::uuid)`,
+        paymentId: Prisma.sql`payments.id`,
+        userId: Prisma.sql`payments.user_id`,
+        amount: refund.amount,
+        status: refund.status ?? "pending",
+        stripeRefundId: refund.id,
+        idempotencyKeyId: Prisma.sql`vouching.id`,
+        createdAt: Prisma.sql`to_timestamp(${refund.created}::float8)`,
+      },
+      Prisma.sql`
+      FROM claimed
+      JOIN payments ON payments.stripe_payment_intent_id = ${refund.payment_intent}
+      LEFT JOIN LATERAL (${vouchingKey}) vouching
+        ON NOT EXISTS (SELECT 1 FROM refunds r WHERE r.id = vouching.id AND r.stripe_refund_id <> ${refund.id})`,
+    ),
   };
 }
