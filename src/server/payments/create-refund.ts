@@ -1,6 +1,7 @@
 import "server-only";
-import { type Payment, Prisma } from "@prisma/client";
+import { type Payment, Prisma, RefundStatus } from "@prisma/client";
 import Stripe from "stripe";
+import { refundsPath } from "@/lib/routes";
 import type { CreateRefundInput } from "@/lib/schemas/refund";
 import { db } from "@/server/db";
 import { ApiError } from "@/server/http/api-error";
@@ -23,11 +24,6 @@ type Options = {
 };
 
 type RefundablePayment = Pick<Payment, "id" | "status" | "amount" | "currency" | "amountRefunded" | "stripePaymentIntentId">;
-
-/** The keyed path of a payment's refunds: part of the fingerprint, so a key cannot cross payments. */
-function refundsPath(paymentId: string): string {
-  return `/api/payments/${paymentId}/refunds`;
-}
 
 /** The payment id in a refund key's path, or null for a key of another route. */
 export function paymentIdOfRefundsPath(path: string): string | null {
@@ -116,7 +112,7 @@ function assertWithinRemaining(payment: RefundablePayment, amount: number | unde
  */
 export function refundOutcome(refundId: string, userId: string, payment: RefundablePayment, refund: Stripe.Refund): FinalOutcome {
   const createdAt = new Date();
-  const status = refund.status ?? "pending";
+  const status = refundStatus(refund.status);
   const view = refundView({ id: refundId, paymentId: payment.id, amount: refund.amount, status, stripeRefundId: refund.id, createdAt });
   // The refund.created webhook may have written the row first: the one refund upsert decides.
   const write = (keyRow: Prisma.Sql) =>
@@ -152,3 +148,12 @@ function refundError(error: unknown): ApiError {
   }
   return providerError(error);
 }
+
+/**
+ * Stripe's refund status as our enum holds it. A status Stripe adds later is recorded as
+ * pending (it is not final, and the refund's webhooks will move it on) rather than refused.
+ */
+function refundStatus(status: string | null): RefundStatus {
+  return status !== null && status in RefundStatus ? (status as RefundStatus) : "pending";
+}
+

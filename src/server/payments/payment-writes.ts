@@ -72,7 +72,7 @@ export type RefundRow = {
 export function upsertRefund(row: RefundRow, from: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`
     INSERT INTO refunds (id, payment_id, user_id, amount, status, stripe_refund_id, idempotency_key_id, created_at, updated_at)
-    SELECT ${row.id}, ${row.paymentId}, ${row.userId}, ${row.amount}, ${row.status}, ${row.stripeRefundId},
+    SELECT ${row.id}, ${row.paymentId}, ${row.userId}, ${row.amount}, ${row.status}::refund_status, ${row.stripeRefundId},
       ${row.idempotencyKeyId}, ${row.createdAt}, now()
     ${from}
     ON CONFLICT (stripe_refund_id) DO UPDATE SET

@@ -1,4 +1,5 @@
 import "server-only";
+import { RefundStatus } from "@prisma/client";
 import { z } from "zod";
 
 /**
@@ -66,11 +67,8 @@ export const disputeObject = z.object({
 export const refundObject = z.object({
   id: stripeId("re"),
   amount,
-  /** Stripe's refund statuses (pending, succeeded, failed, canceled, requires_action); null is pending. */
-  status: z
-    .string()
-    .regex(/^[a-z_]{1,32}$/, "must be a refund status")
-    .nullable(),
+  /** Stripe's refund statuses, as the refunds.status enum holds them; null is pending. */
+  status: z.enum(RefundStatus, { error: "must be a refund status" }).nullable(),
   created: unixSeconds,
   metadata: metadata.nullable(),
   payment_intent: paymentIntentRef.nullable(),
