@@ -28,7 +28,8 @@ async function crashedPayment(who: TestCustomer, hours: number, body: object = V
 
 async function age(userId: string, key: string, hours: number) {
   await db().$executeRaw`
-    UPDATE idempotency_keys SET created_at = now() - make_interval(secs => ${hours * 3600}::float8), locked_at = now() - make_interval(secs => ${hours * 3600}::float8)
+    UPDATE idempotency_keys SET created_at = now() - make_interval(secs => ${hours * 3600}::float8),
+      locked_at = CASE WHEN lock_token IS NULL THEN NULL ELSE now() - make_interval(secs => ${hours * 3600}::float8) END
     WHERE user_id = ${userId}::uuid AND key = ${key}`;
 }
 
