@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import Stripe from "stripe";
-import type { ErrorCode } from "@/server/http/error-codes";
+import type { ErrorCode } from "@/lib/error-codes";
 import type { HttpRequest } from "../chaos/http-client";
 
 /** What the cases need from the live app: made by corpus.test.ts before the first case. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { PAYMENTS_PATH } from "@/lib/routes";
 import { MOBILE_VIEWPORT, screenshot, startBrowserForFile } from "./helpers/browser";
 import { appUrl, fillCheckout, outcomeDetail, outcomeHeading, payButton, signUp } from "./helpers/checkout";
 import { paymentRowsOf } from "./helpers/database";
@@ -104,7 +105,7 @@ describe("checkout", () => {
     const page = await browser.newPage();
     let posts = 0;
     page.on("request", (request) => {
-      if (request.method() === "POST" && new URL(request.url()).pathname === "/api/payments") posts += 1;
+      if (request.method() === "POST" && new URL(request.url()).pathname === PAYMENTS_PATH) posts += 1;
     });
     await signUp(page);
     await fillCheckout(page, { amount: "0.10" });

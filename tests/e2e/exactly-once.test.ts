@@ -1,5 +1,6 @@
 import type { Page } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
+import { PAYMENTS_PATH } from "@/lib/routes";
 import { screenshot, startBrowserForFile } from "./helpers/browser";
 import { fillCheckout, outcomeDetail, outcomeHeading, payButton, signUp, type Customer } from "./helpers/checkout";
 import { paymentRowsOf } from "./helpers/database";
@@ -15,7 +16,7 @@ afterEach(async () => {
 function recordPaymentRequests(page: Page): string[] {
   const keys: string[] = [];
   page.on("request", (request) => {
-    if (request.method() === "POST" && new URL(request.url()).pathname === "/api/payments") {
+    if (request.method() === "POST" && new URL(request.url()).pathname === PAYMENTS_PATH) {
       keys.push(request.headers()["idempotency-key"] ?? "(none)");
     }
   });
@@ -82,7 +83,7 @@ describe("one payment, whatever the customer does", () => {
     const customer = await signUp(page);
     const keys: string[] = [];
     const firstAnswer: { status?: number } = {};
-    await page.route("**/api/payments", async (route) => {
+    await page.route(`**${PAYMENTS_PATH}`, async (route) => {
       const request = route.request();
       if (request.method() !== "POST") return route.continue();
       keys.push(request.headers()["idempotency-key"] ?? "(none)");

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { refundsPath } from "@/lib/routes";
 import { MOBILE_VIEWPORT, screenshot, startBrowserForFile } from "./helpers/browser";
 import { appUrl, fillCheckout, outcomeHeading, payButton, payThroughApi, signUp } from "./helpers/checkout";
 import { markRefunded, paymentRowsOf } from "./helpers/database";
@@ -66,7 +67,7 @@ describe("payment history", () => {
     // opens the dispute a moment later, and tells the app by webhook, as Stripe would.
     expect(await payThroughApi(page, { amount: 2_000, currency: "eur", paymentMethod: "pm_card_refundFail" })).toBe(201);
     const [refundFails] = await paymentRowsOf(customer.userId);
-    const refunded = await page.request.post(appUrl(`/api/payments/${refundFails!.id}/refunds`), {
+    const refunded = await page.request.post(appUrl(refundsPath(refundFails!.id)), {
       headers: { "Idempotency-Key": randomUUID() },
       data: {},
     });

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { GET as getPayment } from "@/app/api/payments/[id]/route";
 import { GET as listPayments, POST as postPayment } from "@/app/api/payments/route";
+import { PAYMENTS_PATH, paymentPath } from "@/lib/routes";
 import { createUser } from "./database";
 import { apiKeyFor } from "./auth";
 
@@ -28,15 +29,15 @@ export function pay(who: TestCustomer | null, options: PayOptions = {}): Promise
   const key = options.key === undefined ? randomUUID() : options.key;
   for (const line of key === null ? [] : [key].flat()) headers.append("Idempotency-Key", line);
   const body = options.rawBody ?? JSON.stringify(options.body ?? VALID_PAYMENT);
-  return postPayment(new Request("http://localhost/api/payments", { method: "POST", headers, body }), noParams());
+  return postPayment(new Request(`http://localhost${PAYMENTS_PATH}`, { method: "POST", headers, body }), noParams());
 }
 
 export function list(who: TestCustomer, query = ""): Promise<Response> {
-  return listPayments(new Request(`http://localhost/api/payments${query}`, { headers: who.headers }), noParams());
+  return listPayments(new Request(`http://localhost${PAYMENTS_PATH}${query}`, { headers: who.headers }), noParams());
 }
 
 export function show(who: TestCustomer, id: string): Promise<Response> {
-  return getPayment(new Request(`http://localhost/api/payments/${id}`, { headers: who.headers }), {
+  return getPayment(new Request(`http://localhost${paymentPath(id)}`, { headers: who.headers }), {
     params: Promise.resolve({ id }),
   });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { GET as getRefund } from "@/app/api/payments/[id]/refunds/[refundId]/route";
 import { GET as listRefunds, POST as postRefund } from "@/app/api/payments/[id]/refunds/route";
+import { refundsPath } from "@/lib/routes";
 import type { TestCustomer } from "./payments-api";
 
 type RefundOptions = { key?: string | null; body?: unknown; headers?: Record<string, string> };
@@ -10,7 +11,7 @@ export function refund(who: TestCustomer | null, paymentId: string, options: Ref
   const headers: Record<string, string> = { "Content-Type": "application/json", ...who?.headers, ...options.headers };
   const key = options.key === undefined ? randomUUID() : options.key;
   if (key !== null) headers["Idempotency-Key"] = key;
-  const request = new Request(`http://localhost/api/payments/${paymentId}/refunds`, {
+  const request = new Request(`http://localhost${refundsPath(paymentId)}`, {
     method: "POST",
     headers,
     body: JSON.stringify(options.body ?? {}),
@@ -19,7 +20,7 @@ export function refund(who: TestCustomer | null, paymentId: string, options: Ref
 }
 
 export function refundsOf(who: TestCustomer, paymentId: string): Promise<Response> {
-  return listRefunds(new Request(`http://localhost/api/payments/${paymentId}/refunds`, { headers: who.headers }), {
+  return listRefunds(new Request(`http://localhost${refundsPath(paymentId)}`, { headers: who.headers }), {
     params: Promise.resolve({ id: paymentId }),
   });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { refundPath, refundsPath } from "@/lib/routes";
 import { db } from "@/server/db";
 import { stripe as stripeClient } from "@/server/stripe";
 import { customer, pay, show, type TestCustomer, VALID_PAYMENT } from "../helpers/payments-api";
@@ -48,11 +49,11 @@ describe("POST /api/payments/{id}/refunds", () => {
     const body = await response.json();
     expect(Object.keys(body).sort()).toEqual(["amount", "createdAt", "id", "paymentId", "status", "stripeRefundId"]);
     expect(body).toMatchObject({ paymentId: payment.id, amount: VALID_PAYMENT.amount, status: "succeeded" });
-    expect(response.headers.get("location")).toBe(`/api/payments/${payment.id}/refunds/${body.id}`);
+    expect(response.headers.get("location")).toBe(refundPath(payment.id, body.id));
     expect(await (await showRefund(alice, response.headers.get("location")!)).json()).toEqual(body);
 
     const keyRow = await db().idempotencyKey.findUniqueOrThrow({ where: { userId_key: { userId: alice.id, key } } });
-    expect(keyRow).toMatchObject({ id: body.id, path: `/api/payments/${payment.id}/refunds`, responseStatus: 201 });
+    expect(keyRow).toMatchObject({ id: body.id, path: refundsPath(payment.id), responseStatus: 201 });
     expect(await db().refund.findUniqueOrThrow({ where: { id: body.id } })).toMatchObject({
       paymentId: payment.id,
       userId: alice.id,
@@ -341,9 +342,9 @@ describe("ids in paths are canonical: any case of a UUID is the same resource", 
     expect(first.status).toBe(201);
     const body = await first.json();
     expect(body.paymentId).toBe(payment.id);
-    expect(first.headers.get("location")).toBe(`/api/payments/${payment.id}/refunds/${body.id}`);
+    expect(first.headers.get("location")).toBe(refundPath(payment.id, body.id));
     const keyRow = await db().idempotencyKey.findUniqueOrThrow({ where: { userId_key: { userId: alice.id, key } } });
-    expect(keyRow.path).toBe(`/api/payments/${payment.id}/refunds`);
+    expect(keyRow.path).toBe(refundsPath(payment.id));
 
     const retry = await refund(alice, payment.id, { key, body: { amount: 700 } });
     expect(retry.headers.get("idempotent-replayed")).toBe("true");
@@ -356,10 +357,10 @@ describe("ids in paths are canonical: any case of a UUID is the same resource", 
     const created = await refund(alice, payment.id, { body: { amount: 300 } });
     const body = await created.json();
 
-    const response = await showRefund(alice, `/api/payments/${mixedCase(payment.id)}/refunds/${mixedCase(body.id)}`);
+    const response = await showRefund(alice, refundPath(mixedCase(payment.id), mixedCase(body.id)));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual(body);
-    const upperRefundOnly = await showRefund(alice, `/api/payments/${payment.id}/refunds/${body.id.toUpperCase()}`);
+    const upperRefundOnly = await showRefund(alice, refundPath(payment.id, body.id.toUpperCase()));
     expect(await upperRefundOnly.json()).toEqual(body);
   });
 
@@ -370,7 +371,7 @@ describe("ids in paths are canonical: any case of a UUID is the same resource", 
     await expectProblem(await refund(alice, `${payment.id}x`), 404, "not_found");
     await expectProblem(await refund(alice, payment.id.replaceAll("-", "")), 404, "not_found");
     await expectProblem(await refundsOf(alice, "not-a-uuid"), 404, "not_found");
-    await expectProblem(await showRefund(alice, `/api/payments/${payment.id}/refunds/not-a-uuid`), 404, "not_found");
+    await expectProblem(await showRefund(alice, refundPath(payment.id, "not-a-uuid")), 404, "not_found");
     expect(await keyRows(alice.id)).toBe(keysBefore);
     expect(await stripeRefundsOf(payment.paymentIntentId)).toHaveLength(0);
   });

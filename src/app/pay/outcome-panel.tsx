@@ -4,14 +4,14 @@ import Link from "next/link";
 import { useEffect, useRef, type ReactNode } from "react";
 import { PaymentStatusBadge } from "@/components/payment-status-badge";
 import type { PaymentOutcome } from "@/lib/checkout/submit-payment";
-import { DISPLAY_LOCALE } from "@/lib/display-locale";
-import { formatMoney } from "@/lib/format-money";
+import { formatMoney } from "@/lib/display-format";
 import type { CreatePaymentInput } from "@/lib/schemas/payment";
 
-export type FinalOutcome = Extract<PaymentOutcome, { kind: "payment" | "declined" }>;
+/** An answer the server stored for the key: the payment, or its decline. Ends the attempt. */
+export type SettledOutcome = Extract<PaymentOutcome, { kind: "payment" | "declined" }>;
 
 type Props = {
-  outcome: FinalOutcome;
+  outcome: SettledOutcome;
   /** What was sent: shown when a decline came without its payment. */
   request: CreatePaymentInput;
   idempotencyKey: string;
@@ -31,7 +31,7 @@ export function OutcomePanel({ outcome, request, idempotencyKey, onNewPayment }:
 
   const payment = outcome.payment;
   const status = payment?.status ?? "failed";
-  const amount = formatMoney(payment?.amount ?? request.amount, payment?.currency ?? request.currency, DISPLAY_LOCALE);
+  const amount = formatMoney(payment?.amount ?? request.amount, payment?.currency ?? request.currency);
   const look = outcome.kind === "declined" ? declinedLook(outcome.message) : lookFor(status);
 
   return (

@@ -13,19 +13,18 @@ import {
 import { draftRequest } from "@/lib/checkout/draft-request";
 import { newIdempotencyKey } from "@/lib/checkout/new-idempotency-key";
 import { attemptFor, attemptToResume, settleAttempt, type PaymentAttempt } from "@/lib/checkout/payment-attempt";
-import { MAX_ATTEMPTS, OUTCOME_NOT_RECORDED, submitPayment, type PaymentOutcome, type RetryReason } from "@/lib/checkout/submit-payment";
+import { MAX_ATTEMPTS, submitPayment, type PaymentOutcome, type RetryReason } from "@/lib/checkout/submit-payment";
 import { CURRENCIES, CURRENCY_CODES, MAXIMUM_AMOUNT, type Currency } from "@/lib/currencies";
-import { DISPLAY_LOCALE } from "@/lib/display-locale";
-import { formatMoney } from "@/lib/format-money";
+import { formatMoney } from "@/lib/display-format";
 import { TEST_PAYMENT_METHODS } from "@/lib/schemas/payment";
-import { OutcomePanel, type FinalOutcome } from "./outcome-panel";
+import { OutcomePanel, type SettledOutcome } from "./outcome-panel";
 import { TEST_CARDS, type TestCard } from "./test-cards";
 import { useIsClient } from "./use-is-client";
 
 type Phase =
   | { kind: "editing" }
   | { kind: "sending"; attempt: number; retrying: RetryReason | null; resumed: boolean }
-  | { kind: "finished"; outcome: FinalOutcome; attempt: PaymentAttempt };
+  | { kind: "finished"; outcome: SettledOutcome; attempt: PaymentAttempt };
 
 const METHODS = Object.keys(TEST_PAYMENT_METHODS) as TestPaymentMethod[];
 
@@ -146,9 +145,9 @@ function Checkout() {
 
   const sending = phase.kind === "sending";
   const parsed = draftRequest(draft);
-  const total = parsed.ok ? formatMoney(parsed.request.amount, draft.currency, DISPLAY_LOCALE) : null;
+  const total = parsed.ok ? formatMoney(parsed.request.amount, draft.currency) : null;
   const card = TEST_CARDS[draft.paymentMethod];
-  const limits = `From ${formatMoney(CURRENCIES[draft.currency].minimum, draft.currency, DISPLAY_LOCALE)} to ${formatMoney(MAXIMUM_AMOUNT, draft.currency, DISPLAY_LOCALE)}.`;
+  const limits = `From ${formatMoney(CURRENCIES[draft.currency].minimum, draft.currency)} to ${formatMoney(MAXIMUM_AMOUNT, draft.currency)}.`;
 
   return (
     <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem] lg:items-start">
@@ -257,13 +256,16 @@ function Checkout() {
   );
 }
 
-function problemMessage(outcome: Exclude<PaymentOutcome, FinalOutcome>): string {
+function problemMessage(outcome: Exclude<PaymentOutcome, SettledOutcome>): string {
   if (outcome.kind === "unanswered") return `${outcome.message} Your payment may or may not have gone through.`;
-  if (outcome.status === 401) return "Your session has ended. Sign in again in another tab, then pay here.";
-  if (outcome.code === OUTCOME_NOT_RECORDED) {
-    return "Your payment reached the payment provider but is not recorded here yet. Do not pay again with other details: it will appear in your payment history once recorded, and paying again with the same details shows its outcome.";
+  switch (outcome.code) {
+    case "unauthorized":
+      return "Your session has ended. Sign in again in another tab, then pay here.";
+    case "outcome_not_recorded":
+      return "Your payment reached the payment provider but is not recorded here yet. Do not pay again with other details: it will appear in your payment history once recorded, and paying again with the same details shows its outcome.";
+    default:
+      return outcome.message;
   }
-  return outcome.message;
 }
 
 function progressMessage(phase: Extract<Phase, { kind: "sending" }>): string {

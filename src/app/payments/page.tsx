@@ -1,14 +1,12 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { PaymentStatusBadge } from "@/components/payment-status-badge";
-import { DISPLAY_LOCALE } from "@/lib/display-locale";
-import { formatMoney } from "@/lib/format-money";
-import { formatTimestamp } from "@/lib/format-timestamp";
+import { formatMoney, formatTimestamp } from "@/lib/display-format";
 import { listPaymentsQuerySchema } from "@/lib/schemas/payment";
-import type { PaymentResponse } from "@/lib/schemas/payment-response";
+import type { PaymentListResponse, PaymentResponse } from "@/lib/schemas/payment-response";
 import { requirePageUser } from "@/server/auth/require-page-user";
 import { ApiError } from "@/server/http/api-error";
-import { listPayments, type PaymentPage } from "@/server/payments/list-payments";
+import { listPayments } from "@/server/payments/list-payments";
 
 export const metadata: Metadata = { title: "Payments · Idempotent payments" };
 
@@ -89,7 +87,7 @@ export default async function PaymentsPage({ searchParams }: Props) {
 }
 
 /** One page of payments; null when the cursor is not one the API handed out. */
-async function readPage(userId: string, cursor: string | undefined): Promise<PaymentPage | null> {
+async function readPage(userId: string, cursor: string | undefined): Promise<PaymentListResponse | null> {
   const query = listPaymentsQuerySchema.safeParse({ limit: PAGE_SIZE, cursor });
   if (!query.success) return null;
   try {
@@ -113,7 +111,7 @@ const DISPUTE_STATUSES: Record<string, string> = {
 };
 
 function PaymentRow({ payment }: { payment: PaymentResponse }) {
-  const money = (amount: number) => formatMoney(amount, payment.currency, DISPLAY_LOCALE);
+  const money = (amount: number) => formatMoney(amount, payment.currency);
   const created = formatTimestamp(new Date(payment.createdAt));
   return (
     <li className="flex flex-col gap-2 px-4 py-4 sm:flex-row sm:items-center sm:gap-6 sm:px-6">
@@ -131,9 +129,9 @@ function PaymentRow({ payment }: { payment: PaymentResponse }) {
             <span className="font-medium tabular-nums">{money(payment.amountRefunded)}</span>
           </p>
         )}
-        {(payment.amountRefundFailed ?? 0) > 0 && (
+        {payment.amountRefundFailed > 0 && (
           <p className="text-sm text-red-700">
-            Refund failed: <span className="font-medium tabular-nums">{money(payment.amountRefundFailed ?? 0)}</span> was not returned
+            Refund failed: <span className="font-medium tabular-nums">{money(payment.amountRefundFailed)}</span> was not returned
             to the card
           </p>
         )}

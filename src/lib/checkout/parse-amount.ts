@@ -1,6 +1,5 @@
 import { CURRENCIES, MAXIMUM_AMOUNT, type Currency } from "../currencies";
-import { DISPLAY_LOCALE } from "../display-locale";
-import { formatMoney } from "../format-money";
+import { formatMoney } from "../display-format";
 
 export type ParsedAmount = { ok: true; amount: number } | { ok: false; error: string };
 
@@ -11,7 +10,7 @@ export type ParsedAmount = { ok: true; amount: number } | { ok: false; error: st
  */
 export function parseAmount(text: string, currency: Currency): ParsedAmount {
   const { fractionDigits, minimum } = CURRENCIES[currency];
-  const example = formatMoney(2_500, currency, DISPLAY_LOCALE);
+  const example = formatMoney(2_500, currency);
   const cleaned = text.trim().replace(/\s+/g, "");
   if (cleaned === "") return { ok: false, error: "Enter an amount." };
 
@@ -27,10 +26,10 @@ export function parseAmount(text: string, currency: Currency): ParsedAmount {
   const amount = Number(whole + decimals);
 
   if (amount < minimum) {
-    return { ok: false, error: `The minimum is ${formatMoney(minimum, currency, DISPLAY_LOCALE)}.` };
+    return { ok: false, error: `The minimum is ${formatMoney(minimum, currency)}.` };
   }
   if (amount > MAXIMUM_AMOUNT) {
-    return { ok: false, error: `The maximum is ${formatMoney(MAXIMUM_AMOUNT, currency, DISPLAY_LOCALE)}.` };
+    return { ok: false, error: `The maximum is ${formatMoney(MAXIMUM_AMOUNT, currency)}.` };
   }
   return { ok: true, amount };
 }

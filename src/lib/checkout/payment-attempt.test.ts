@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PaymentResponse } from "../schemas/payment-response";
+import type { TolerantPaymentResponse } from "../schemas/payment-response";
 import { attemptFor, attemptToResume, settleAttempt, type PaymentAttempt } from "./payment-attempt";
 import type { PaymentOutcome } from "./submit-payment";
 
@@ -8,7 +8,7 @@ const NOW = new Date("2026-11-25T12:00:00Z");
 let counter = 0;
 const newKey = () => `key-${++counter}`;
 
-const PAYMENT = { id: "p", status: "succeeded", amount: 2_500, currency: "eur" } as PaymentResponse;
+const PAYMENT = { id: "p", status: "succeeded", amount: 2_500, currency: "eur" } as TolerantPaymentResponse;
 
 function unresolved(request = REQUEST): PaymentAttempt {
   return { key: "old-key", request, state: "unresolved", startedAt: "2026-11-25T11:59:00.000Z" };
@@ -49,6 +49,7 @@ describe("settleAttempt", () => {
     ["a decline (402)", { kind: "declined", payment: null, declineCode: "generic_decline", message: "declined", replayed: false }],
     ["an invalid request (400)", { kind: "rejected", status: 400, code: "invalid_request", message: "bad" }],
     ["a reused key (422)", { kind: "rejected", status: 422, code: "idempotency_key_reused", message: "reused" }],
+    ["a payment that is not there (404)", { kind: "rejected", status: 404, code: "not_found", message: "gone" }],
   ])("ends the attempt after %s: the next Pay is a new payment", (_what, outcome) => {
     expect(settleAttempt(sending, outcome)).toBeNull();
   });
@@ -58,6 +59,9 @@ describe("settleAttempt", () => {
     ["a rate limit (429)", { kind: "rejected", status: 429, code: "rate_limited", message: "slow down" }],
     ["an expired session (401)", { kind: "rejected", status: 401, code: "unauthorized", message: "sign in" }],
     ["a payment processed but not recorded yet (500)", { kind: "rejected", status: 500, code: "outcome_not_recorded", message: "pi_1" }],
+    ["a refusal under another status, by its code", { kind: "rejected", status: 403, code: "unauthorized", message: "sign in" }],
+    ["an answer that is not the API's (a proxy's 403 page)", { kind: "rejected", status: 403, code: null, message: "HTTP 403" }],
+    ["a 4xx with a code of a later release", { kind: "rejected", status: 400, code: null, message: "new rule" }],
   ])("keeps the key after %s", (_what, outcome) => {
     expect(settleAttempt(sending, outcome)).toEqual({ ...sending, state: "unresolved" });
   });

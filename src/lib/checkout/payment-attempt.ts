@@ -1,5 +1,6 @@
+import type { ErrorCode } from "../error-codes";
 import type { CreatePaymentInput } from "../schemas/payment";
-import { OUTCOME_NOT_RECORDED, type PaymentOutcome } from "./submit-payment";
+import type { PaymentOutcome } from "./submit-payment";
 
 /**
  * One logical payment: the Idempotency-Key and the exact request it was first sent with.
@@ -35,15 +36,22 @@ export function attemptFor(
 }
 
 /**
- * What is left of the attempt once `outcome` arrived: nothing after a final answer (201,
- * 402, or a 4xx that says this request is wrong), the same key otherwise. A 401 and a 429
- * say nothing about the payment itself (an earlier try of the key may have gone through),
- * so the key is kept for when the customer signs in again or waits; so is a payment that
- * was processed but is not recorded yet: paying again must replay it, never charge anew.
+ * Refusals that say nothing about the payment itself (an earlier try of the key may have gone
+ * through), so the key is kept for when the customer signs in again or waits; and a payment
+ * that was processed but is not recorded yet: paying again must replay it, never charge anew.
+ */
+const KEY_KEEPING_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["unauthorized", "rate_limited", "outcome_not_recorded"]);
+
+/**
+ * What is left of the attempt once `outcome` arrived: nothing after a final answer (a
+ * payment, a decline, or a problem whose code says this request is wrong), the same key
+ * otherwise: no answer at all, a code in KEY_KEEPING_CODES, or an answer without one of the
+ * API's codes (a proxy's page, a code from a later release), which says nothing certain
+ * about the payment. Keeping a key is always safe: the server replays or runs it once.
  */
 export function settleAttempt(attempt: PaymentAttempt, outcome: PaymentOutcome): PaymentAttempt | null {
   if (outcome.kind === "payment" || outcome.kind === "declined") return null;
-  const keepsKey = outcome.kind !== "rejected" || outcome.status === 401 || outcome.status === 429 || outcome.code === OUTCOME_NOT_RECORDED;
+  const keepsKey = outcome.kind === "unanswered" || outcome.code === null || KEY_KEEPING_CODES.has(outcome.code);
   if (!keepsKey) return null;
   return { ...attempt, state: "unresolved" };
 }

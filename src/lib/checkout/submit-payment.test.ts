@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { PAYMENTS_PATH } from "../routes";
 import type { PaymentResponse } from "../schemas/payment-response";
 import { submitPayment, type RetryReason } from "./submit-payment";
 
@@ -12,6 +13,8 @@ const PAYMENT: PaymentResponse = {
   paymentIntentId: "pi_123",
   failureCode: null,
   amountRefunded: 0,
+  amountRefundFailed: 0,
+  dispute: null,
   createdAt: "2026-11-25T12:00:00.000Z",
 };
 
@@ -54,7 +57,7 @@ describe("submitPayment", () => {
     expect(outcome).toEqual({ kind: "payment", payment: PAYMENT, replayed: false });
     expect(requests).toHaveLength(1);
     const [{ url, init }] = requests as [{ url: string; init: RequestInit }];
-    expect(url).toBe("/api/payments");
+    expect(url).toBe(PAYMENTS_PATH);
     expect(init.method).toBe("POST");
     expect(init.headers).toMatchObject({ "Idempotency-Key": "key-1", Prefer: "wait=5", "Content-Type": "application/json" });
     expect(JSON.parse(String(init.body))).toEqual(REQUEST);
@@ -76,17 +79,21 @@ describe("submitPayment", () => {
     ]);
   });
 
-  it("retries 409, 500 and 503 with exponential backoff, honouring Retry-After", async () => {
-    const { outcome, sleeps, attempts } = await run([
-      problem(409, "idempotency_request_in_progress", "still running", {}, { "Retry-After": "1" }),
-      problem(503, "payment_provider_unavailable", "provider down", {}, { "Retry-After": "2" }),
-      problem(500, "internal_error", "bug"),
-      new Response("<html>Bad gateway</html>", { status: 502 }),
-      json(201, PAYMENT),
-    ]);
+  it("retries a request in progress, an unavailable provider or database and an internal error, with backoff honouring Retry-After", async () => {
+    const { outcome, sleeps, attempts } = await run(
+      [
+        problem(409, "idempotency_request_in_progress", "still running", {}, { "Retry-After": "1" }),
+        problem(503, "payment_provider_unavailable", "provider down", {}, { "Retry-After": "2" }),
+        problem(503, "service_unavailable", "database down", {}, { "Retry-After": "2" }),
+        problem(500, "internal_error", "bug"),
+        new Response("<html>Bad gateway</html>", { status: 502 }),
+        json(201, PAYMENT),
+      ],
+      6,
+    );
     expect(outcome).toMatchObject({ kind: "payment" });
-    expect(sleeps).toEqual([1_000, 2_000, 2_000, 4_000]);
-    expect(attempts.map(([, reason]) => reason)).toEqual([null, "in_progress", "unavailable", "unavailable", "unavailable"]);
+    expect(sleeps).toEqual([1_000, 2_000, 2_000, 4_000, 8_000]);
+    expect(attempts.map(([, reason]) => reason)).toEqual([null, "in_progress", "unavailable", "unavailable", "unavailable", "unavailable"]);
   });
 
   it("retries a 201 whose body was cut off: the retry gets the replay", async () => {
@@ -140,9 +147,60 @@ describe("submitPayment", () => {
     expect(requests).toHaveLength(1);
   });
 
-  it("describes a 4xx that is not a problem document by its status", async () => {
+  it("reads a payment stored by an earlier release, or written by a later one", async () => {
+    // Answers are replayed for a day as first stored: before failed refunds and disputes were
+    // shown they had neither field. A later release may add fields and statuses.
+    const { amountRefundFailed: _failed, dispute: _dispute, ...firstRelease } = PAYMENT;
+    const later = { ...PAYMENT, status: "requires_review", riskLevel: "normal" };
+    for (const body of [firstRelease, later]) {
+      const { outcome } = await run([json(201, body)]);
+      expect(outcome).toMatchObject({ kind: "payment", payment: { id: PAYMENT.id, status: body.status } });
+    }
+    const declined = { ...firstRelease, status: "failed", failureCode: "generic_decline" };
+    const { outcome } = await run([problem(402, "card_declined", "Declined.", { declineCode: "generic_decline", payment: declined })]);
+    expect(outcome).toMatchObject({ kind: "declined", payment: declined });
+  });
+});
+
+describe("answers without one of the API's codes: the status decides", () => {
+  it("shows a 4xx that is not a problem document by its status, without a code", async () => {
     const { outcome } = await run([new Response("nope", { status: 404 })]);
-    expect(outcome).toMatchObject({ kind: "rejected", status: 404, message: "The request failed (HTTP 404)." });
+    expect(outcome).toEqual({ kind: "rejected", status: 404, code: null, message: "The request failed (HTTP 404)." });
+  });
+
+  it("waits on a bare 409 and retries a bare 5xx, as for the API's own", async () => {
+    const { outcome, attempts } = await run([
+      new Response(null, { status: 409 }),
+      new Response("<html>Service Unavailable</html>", { status: 503 }),
+      json(201, PAYMENT),
+    ]);
+    expect(outcome).toMatchObject({ kind: "payment" });
+    expect(attempts.map(([, reason]) => reason)).toEqual([null, "in_progress", "unavailable"]);
+  });
+
+  it("treats a code from a later release by its status, showing its detail", async () => {
+    const { outcome, requests } = await run([problem(503, "maintenance_window", "back soon"), problem(403, "account_frozen", "frozen")]);
+    expect(outcome).toEqual({ kind: "rejected", status: 403, code: null, message: "frozen" });
+    expect(requests).toHaveLength(2);
+  });
+});
+
+describe("the code decides, not the status", () => {
+  it.each([
+    ["card_declined", { kind: "declined", message: "detail of card_declined" }],
+    ["rate_limited", { kind: "rejected", code: "rate_limited" }],
+    ["unauthorized", { kind: "rejected", code: "unauthorized" }],
+    ["outcome_not_recorded", { kind: "rejected", code: "outcome_not_recorded" }],
+  ])("does not retry %s, whatever status carries it", async (code, expected) => {
+    const { outcome, requests } = await run([problem(400, code, `detail of ${code}`)]);
+    expect(outcome).toMatchObject(expected);
+    expect(requests).toHaveLength(1);
+  });
+
+  it("retries payment_provider_unavailable whatever its status", async () => {
+    const { outcome, attempts } = await run([problem(429, "payment_provider_unavailable", "Stripe is rate limiting"), json(201, PAYMENT)]);
+    expect(outcome).toMatchObject({ kind: "payment" });
+    expect(attempts.map(([, reason]) => reason)).toEqual([null, "unavailable"]);
   });
 });
 

@@ -1,5 +1,8 @@
-import { paymentResponseSchema, problemResponseSchema, type PaymentResponse } from "../schemas/payment-response";
+import { isErrorCode, type ErrorCode } from "../error-codes";
+import { PAYMENTS_PATH } from "../routes";
 import type { CreatePaymentInput } from "../schemas/payment";
+import { tolerantPaymentResponseSchema, type TolerantPaymentResponse } from "../schemas/payment-response";
+import { tolerantProblemSchema, type TolerantProblem } from "../schemas/problem";
 import { retryDelayMs } from "./retry-delay";
 
 /** Attempts in all, the first included: about 15 s of backoff before giving up. */
@@ -7,21 +10,20 @@ export const MAX_ATTEMPTS = 6;
 /** RFC 7240 `Prefer: wait`: a duplicate waits this long for the first request's answer instead of a 409. */
 const PREFER_WAIT_SECONDS = 5;
 
-/** The server's answer for a payment the provider processed but that is not recorded yet (docs/API.md). */
-export const OUTCOME_NOT_RECORDED = "outcome_not_recorded";
-
 /** Why the previous attempt is being retried. */
 export type RetryReason = "network" | "in_progress" | "unavailable";
 
 /**
  * How a keyed payment request ended. `payment` and `declined` are final answers that the
- * server stored for this key; `rejected` is a 4xx that the request cannot fix by itself;
- * `unanswered` means every attempt failed transiently and the outcome is unknown.
+ * server stored for this key; `rejected` is a refusal that retrying at once cannot change,
+ * with the API's error `code` (null when the answer was not one of this API's problems, or
+ * named a code this page does not know); `unanswered` means every attempt failed
+ * transiently and the outcome is unknown.
  */
 export type PaymentOutcome =
-  | { kind: "payment"; payment: PaymentResponse; replayed: boolean }
-  | { kind: "declined"; payment: PaymentResponse | null; declineCode: string | null; message: string; replayed: boolean }
-  | { kind: "rejected"; status: number; code: string | null; message: string }
+  | { kind: "payment"; payment: TolerantPaymentResponse; replayed: boolean }
+  | { kind: "declined"; payment: TolerantPaymentResponse | null; declineCode: string | null; message: string; replayed: boolean }
+  | { kind: "rejected"; status: number; code: ErrorCode | null; message: string }
   | { kind: "unanswered"; reason: RetryReason; message: string };
 
 type Options = {
@@ -33,16 +35,16 @@ type Options = {
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
-  endpoint?: string;
 };
 
 type Answer = { done: PaymentOutcome } | { retry: RetryReason; retryAfter: string | null };
 
 /**
  * POSTs the payment with its Idempotency-Key and retries with the same key and body
- * until a final answer: on a network error, 409 (the first request with this key is still
- * running), 5xx, or a response whose body could not be read (a 201 lost half-way is
- * replayed by the retry). Retrying is safe because the server runs a key at most once.
+ * until a final answer: on a network error, while the first request with this key is still
+ * running, while the service or the payment provider is unavailable, or when the body
+ * could not be read (a 201 lost half-way is replayed by the retry). Retrying is safe
+ * because the server runs a key at most once.
  */
 export async function submitPayment(options: Options): Promise<PaymentOutcome> {
   const maxAttempts = options.maxAttempts ?? MAX_ATTEMPTS;
@@ -63,7 +65,7 @@ export async function submitPayment(options: Options): Promise<PaymentOutcome> {
 async function sendOnce(send: typeof fetch, options: Options): Promise<Answer> {
   let response: Response;
   try {
-    response = await send(options.endpoint ?? "/api/payments", {
+    response = await send(PAYMENTS_PATH, {
       method: "POST",
       headers: {
         "Content-Type": "application/json",
@@ -79,46 +81,54 @@ async function sendOnce(send: typeof fetch, options: Options): Promise<Answer> {
     return { retry: "network", retryAfter: null };
   }
   const retryAfter = response.headers.get("Retry-After");
-  if (response.status === 409) return { retry: "in_progress", retryAfter };
   // A body cut off by a broken connection reads as null (as does a proxy's HTML page).
   const body: unknown = await response.json().catch(() => null);
   const replayed = response.headers.get("Idempotent-Replayed") === "true";
-  const problem = problemResponseSchema.safeParse(body);
-  if (response.status >= 500) {
-    // The provider processed the payment but the server could not record it yet: retrying
-    // now changes nothing (it is reconciled later), so say so instead of spinning.
-    if (problem.success && problem.data.code === OUTCOME_NOT_RECORDED) {
-      return { done: { kind: "rejected", status: response.status, code: OUTCOME_NOT_RECORDED, message: problem.data.detail } };
-    }
-    return { retry: "unavailable", retryAfter };
-  }
 
-  if (response.status === 201 || response.status === 402) {
-    // A final answer that did not arrive whole: the server stored it, so the same key
+  if (response.status === 201) {
+    const payment = tolerantPaymentResponseSchema.safeParse(body);
+    // Created, but the answer did not arrive whole: the server stored it, so the same key
     // gets it again, complete.
-    const answer = response.status === 201 ? paymentAnswer(body, replayed) : declineAnswer(body, replayed);
-    return answer ? { done: answer } : { retry: "network", retryAfter };
+    return payment.success ? { done: { kind: "payment", payment: payment.data, replayed } } : { retry: "network", retryAfter };
   }
-  return {
-    done: {
-      kind: "rejected",
-      status: response.status,
-      code: problem.success ? problem.data.code : null,
-      message: problem.success ? problem.data.detail : `The request failed (HTTP ${response.status}).`,
-    },
-  };
+  const problem = tolerantProblemSchema.safeParse(body);
+  if (problem.success && isErrorCode(problem.data.code)) {
+    return problemAnswer(problem.data.code, problem.data, response.status, replayed, retryAfter);
+  }
+  return unreadAnswer(response.status, retryAfter, problem.success ? problem.data.detail : null);
 }
 
-function paymentAnswer(body: unknown, replayed: boolean): PaymentOutcome | null {
-  const payment = paymentResponseSchema.safeParse(body);
-  return payment.success ? { kind: "payment", payment: payment.data, replayed } : null;
+/** One of this API's problems: its code says what to do, not its status (codes share statuses). */
+function problemAnswer(code: ErrorCode, problem: TolerantProblem, status: number, replayed: boolean, retryAfter: string | null): Answer {
+  switch (code) {
+    case "card_declined": {
+      const { payment, declineCode, detail } = problem;
+      return { done: { kind: "declined", payment: payment ?? null, declineCode: declineCode ?? null, message: detail, replayed } };
+    }
+    case "idempotency_request_in_progress":
+      return { retry: "in_progress", retryAfter };
+    case "payment_provider_unavailable":
+    case "service_unavailable":
+    case "internal_error":
+      return { retry: "unavailable", retryAfter };
+    // outcome_not_recorded: the provider processed the payment but the server could not
+    // record it yet; retrying now changes nothing (it is reconciled later), so say so
+    // instead of spinning. unauthorized, rate_limited and the 4xx refusals: the customer acts.
+    default:
+      return { done: { kind: "rejected", status, code, message: problem.detail } };
+  }
 }
 
-function declineAnswer(body: unknown, replayed: boolean): PaymentOutcome | null {
-  const problem = problemResponseSchema.safeParse(body);
-  if (!problem.success) return null;
-  const { payment, declineCode, detail } = problem.data;
-  return { kind: "declined", payment: payment ?? null, declineCode: declineCode ?? null, message: detail, replayed };
+/**
+ * An answer without one of this API's codes: a proxy's page, a body cut off by a broken
+ * connection, or a code from a later release. Only here does the status decide.
+ */
+function unreadAnswer(status: number, retryAfter: string | null, detail: string | null): Answer {
+  // A final answer (a decline) that did not arrive whole: the retry gets it again, complete.
+  if (status === 402) return { retry: "network", retryAfter };
+  if (status === 409) return { retry: "in_progress", retryAfter };
+  if (status >= 500) return { retry: "unavailable", retryAfter };
+  return { done: { kind: "rejected", status, code: null, message: detail ?? `The request failed (HTTP ${status}).` } };
 }
 
 function unanswered(reason: RetryReason): PaymentOutcome {

@@ -1,8 +1,10 @@
-import { ERROR_CODES, type ErrorCode } from "./error-codes";
+import "server-only";
+import { ERROR_CODES, type ErrorCode } from "@/lib/error-codes";
+import type { ProblemExtensions } from "@/lib/schemas/problem";
 
 type Options = {
-  /** Extra members of the problem document, e.g. field errors or a decline code. */
-  extensions?: Record<string, unknown>;
+  /** Extra members of the problem document, e.g. field errors (declared in src/lib/schemas/problem.ts). */
+  extensions?: ProblemExtensions;
   /** Sets `Retry-After` (seconds). */
   retryAfter?: number;
   headers?: Record<string, string>;
@@ -13,7 +15,7 @@ type Options = {
 export class ApiError extends Error {
   override name = "ApiError";
   readonly status: number;
-  readonly extensions: Record<string, unknown>;
+  readonly extensions: ProblemExtensions;
   readonly headers: Record<string, string>;
 
   constructor(

@@ -1,25 +1,13 @@
-import { ERROR_CODES, type ErrorCode } from "./error-codes";
+import "server-only";
+import { ERROR_CODES, type ErrorCode } from "@/lib/error-codes";
+import type { Problem, ProblemExtensions } from "@/lib/schemas/problem";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
-export type Problem = {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: ErrorCode;
-  requestId: string;
-  [extension: string]: unknown;
-};
-
-/** An RFC 9457 problem document for `code`. */
-export function problem(
-  code: ErrorCode,
-  detail: string,
-  requestId: string,
-  extensions: Record<string, unknown> = {},
-): Problem {
+/** An RFC 9457 problem document for `code` (its shape: src/lib/schemas/problem.ts). */
+export function problem(code: ErrorCode, detail: string, requestId: string, extensions: ProblemExtensions = {}): Problem {
   const { status, title } = ERROR_CODES[code];
+  // Extensions first: a stored decline is replayed as text, so this order is its bytes.
   return { ...extensions, type: `/docs/errors#${code}`, title, status, detail, code, requestId };
 }
 

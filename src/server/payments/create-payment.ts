@@ -2,6 +2,7 @@ import "server-only";
 import type { PaymentStatus } from "@prisma/client";
 import { Prisma } from "@prisma/client";
 import Stripe from "stripe";
+import { PAYMENTS_PATH } from "@/lib/routes";
 import type { CreatePaymentInput } from "@/lib/schemas/payment";
 import { problem } from "@/server/http/problem";
 import { withIdempotency, type FinalOutcome, type KeyedResponse } from "@/server/idempotency/with-idempotency";
@@ -15,8 +16,6 @@ import { providerError } from "./provider-error";
 import { adoptOrRetire, isStoredFailure } from "./stored-failure";
 import { timedStripeCall, type Annotate } from "./timed-stripe-call";
 import { upsertPayment } from "./payment-writes";
-
-export const PAYMENTS_PATH = "/api/payments";
 
 type Options = {
   requestId: string;

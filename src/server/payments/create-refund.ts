@@ -27,8 +27,10 @@ type RefundablePayment = Pick<Payment, "id" | "status" | "amount" | "currency" |
 
 /** The payment id in a refund key's path, or null for a key of another route. */
 export function paymentIdOfRefundsPath(path: string): string | null {
-  const match = /^\/api\/payments\/([^/]+)\/refunds$/.exec(path);
-  return match && isUuid(match[1]) ? match[1] : null;
+  const [before = "", after = ""] = refundsPath(":id").split(":id");
+  if (!path.startsWith(before) || !path.endsWith(after)) return null;
+  const id = path.slice(before.length, path.length - after.length);
+  return isUuid(id) ? id : null;
 }
 
 /** One of the user's payments, with what a refund needs of it. */

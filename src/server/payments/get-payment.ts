@@ -1,15 +1,16 @@
 import "server-only";
+import type { PaymentDetailResponse } from "@/lib/schemas/payment-response";
 import { db } from "@/server/db";
 import { ApiError } from "@/server/http/api-error";
 import { isUuid } from "./is-uuid";
-import { paymentView, type PaymentView } from "./payment-view";
-import { refundView, type RefundView } from "./refund-view";
+import { paymentView } from "./payment-view";
+import { refundView } from "./refund-view";
 
-/** A payment with its refunds, oldest first (GET /api/payments/{id}). */
-export type PaymentDetail = PaymentView & { refunds: RefundView[] };
-
-/** One of the user's payments. Another user's payment is indistinguishable from none: 404. */
-export async function getPayment(userId: string, paymentId: string): Promise<PaymentDetail> {
+/**
+ * One of the user's payments with its refunds, oldest first (GET /api/payments/{id}).
+ * Another user's payment is indistinguishable from none: 404.
+ */
+export async function getPayment(userId: string, paymentId: string): Promise<PaymentDetailResponse> {
   const payment = isUuid(paymentId)
     ? await db().payment.findFirst({
         where: { id: paymentId, userId },

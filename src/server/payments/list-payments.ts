@@ -1,13 +1,12 @@
 import "server-only";
+import type { PaymentListResponse } from "@/lib/schemas/payment-response";
 import { db } from "@/server/db";
 import { ApiError } from "@/server/http/api-error";
 import { isUuid } from "./is-uuid";
-import { paymentView, type PaymentView } from "./payment-view";
-
-export type PaymentPage = { data: PaymentView[]; nextCursor: string | null };
+import { paymentView } from "./payment-view";
 
 /** The user's payments, newest first, keyset-paginated on (created_at, id). */
-export async function listPayments(userId: string, page: { limit: number; cursor?: string }): Promise<PaymentPage> {
+export async function listPayments(userId: string, page: { limit: number; cursor?: string }): Promise<PaymentListResponse> {
   const after = page.cursor ? decodeCursor(page.cursor) : null;
   const rows = await db().payment.findMany({
     where: {

@@ -1,31 +1,19 @@
 import "server-only";
 import type { Payment } from "@prisma/client";
-
-/** The payment resource as this API shows it (not Stripe's object). */
-export type PaymentView = {
-  id: string;
-  status: Payment["status"];
-  amount: number;
-  currency: string;
-  description: string | null;
-  paymentIntentId: string;
-  clientSecret?: string;
-  failureCode: string | null;
-  amountRefunded: number;
-  /** Refunds that failed after they were made: their amount is no longer in amountRefunded. */
-  amountRefundFailed: number;
-  /** The dispute on the payment's charge, if any: `status` is Stripe's (needs_response, under_review, won, lost, …). */
-  dispute: { id: string; status: string; reason: string | null; amount: number | null } | null;
-  createdAt: string;
-};
+import type { PaymentResponse } from "@/lib/schemas/payment-response";
 
 type LaterColumns = Pick<Payment, "amountRefundFailed" | "disputeId" | "disputeStatus" | "disputeReason" | "disputeAmount">;
 
+/**
+ * The payment resource as this API shows it (not Stripe's object); its shape is
+ * paymentResponseSchema (src/lib/schemas/payment-response.ts). Built in that schema's field
+ * order: a stored answer is replayed as this text.
+ */
 export function paymentView(
   payment: Pick<Payment, "id" | "status" | "amount" | "currency" | "description" | "stripePaymentIntentId" | "failureCode" | "amountRefunded" | "createdAt"> &
     Partial<LaterColumns>,
   clientSecret?: string | null,
-): PaymentView {
+): PaymentResponse {
   return {
     id: payment.id,
     status: payment.status,
@@ -43,8 +31,4 @@ export function paymentView(
         : null,
     createdAt: payment.createdAt.toISOString(),
   };
-}
-
-export function paymentLocation(id: string): string {
-  return `/api/payments/${id}`;
 }

@@ -1,17 +1,12 @@
 import "server-only";
 import type { Refund } from "@prisma/client";
+import type { RefundResponse } from "@/lib/schemas/refund-response";
 
-/** The refund resource as this API shows it (not Stripe's object). */
-export type RefundView = {
-  id: string;
-  paymentId: string;
-  amount: number;
-  status: string;
-  stripeRefundId: string;
-  createdAt: string;
-};
-
-export function refundView(refund: Pick<Refund, "id" | "paymentId" | "amount" | "status" | "stripeRefundId" | "createdAt">): RefundView {
+/**
+ * The refund resource as this API shows it (not Stripe's object); its shape is
+ * refundResponseSchema (src/lib/schemas/refund-response.ts), built in that field order.
+ */
+export function refundView(refund: Pick<Refund, "id" | "paymentId" | "amount" | "status" | "stripeRefundId" | "createdAt">): RefundResponse {
   return {
     id: refund.id,
     paymentId: refund.paymentId,
@@ -20,8 +15,4 @@ export function refundView(refund: Pick<Refund, "id" | "paymentId" | "amount" | 
     stripeRefundId: refund.stripeRefundId,
     createdAt: refund.createdAt.toISOString(),
   };
-}
-
-export function refundLocation(paymentId: string, refundId: string): string {
-  return `/api/payments/${paymentId}/refunds/${refundId}`;
 }

@@ -2,9 +2,9 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { type PaymentStatus, Prisma } from "@prisma/client";
 import type { z } from "zod";
+import { PAYMENTS_PATH, refundsPath } from "@/lib/routes";
 import { isStorableText } from "@/lib/schemas/user-text";
 import { keyRowVouchingFor } from "@/server/idempotency/key-store";
-import { PAYMENTS_PATH } from "./create-payment";
 import { isUuid } from "./is-uuid";
 import { upsertPayment, upsertRefund } from "./payment-writes";
 import { disputeStatusIsAhead } from "./status-rank";
@@ -83,8 +83,9 @@ function keyRowForRefund(refundId: string, metadata: Record<string, string>, pay
   const { refund_id: rowId, idempotency_key_id: keyId } = metadata;
   // create-refund.ts writes the key row's id as both: a refund's id is its key row's.
   const named = isUuid(rowId) && rowId === keyId;
-  // The path as refundsPath() (create-refund.ts) writes it, built in SQL from the payment row.
-  const path = Prisma.sql`'/api/payments/' || ${payment.id}::text || '/refunds'`;
+  // The path as refundsPath() writes it, built in SQL around the payment row's id.
+  const [before = "", after = ""] = refundsPath(":id").split(":id");
+  const path = Prisma.sql`${before} || ${payment.id}::text || ${after}`;
   return keyRowVouchingFor({ keyId: named ? rowId : null, userId: payment.userId, path }, refundId);
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Locator, Page } from "playwright-core";
 import { inject } from "vitest";
+import { PAYMENTS_PATH } from "@/lib/routes";
 import { userIdOf } from "./database";
 
 export type Customer = { email: string; userId: string };
@@ -46,7 +47,7 @@ export async function outcomeDetail(page: Page, term: string): Promise<string> {
 
 /** POST /api/payments from inside the page, with its session cookie: for data a test needs quickly. */
 export async function payThroughApi(page: Page, body: { amount: number; currency: string; paymentMethod: string }): Promise<number> {
-  const response = await page.request.post(appUrl("/api/payments"), {
+  const response = await page.request.post(appUrl(PAYMENTS_PATH), {
     headers: { "Idempotency-Key": randomUUID() },
     data: body,
   });

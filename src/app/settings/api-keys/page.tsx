@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { formatTimestamp } from "@/lib/format-timestamp";
+import { formatTimestamp } from "@/lib/display-format";
 import { listApiKeys } from "@/server/auth/api-keys";
 import { requirePageUser } from "@/server/auth/require-page-user";
 import { ApiKeysManager, type ApiKeyRow } from "./api-keys-manager";

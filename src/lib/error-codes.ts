@@ -1,6 +1,7 @@
 /**
- * Every error this API answers, by stable code. The code is the contract clients branch on;
- * `title` is for humans. docs/API.md documents the same table.
+ * Every error this API answers, by stable code: the server throws them (ApiError), and
+ * clients — the pay page included — branch on the code, never on the status, which several
+ * codes share. `title` is for humans. docs/API.md documents the same table.
  */
 export const ERROR_CODES = {
   invalid_request: { status: 400, title: "The request is invalid" },
@@ -27,3 +28,10 @@ export const ERROR_CODES = {
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const ERROR_CODE_NAMES = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
+
+/** Whether `code` is one of this release's codes: an answer from a later release may carry others. */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}
