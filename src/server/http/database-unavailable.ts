@@ -1,3 +1,4 @@
+import "server-only";
 /** Error codes meaning "PostgreSQL cannot be reached right now", as opposed to a bug. */
 const UNAVAILABLE_CODES = new Set([
   "ECONNREFUSED",

@@ -7,10 +7,7 @@ import { PROBLEM_CONTENT_TYPE } from "./problem";
  * `Idempotent-Replayed: true` on a replay, and `Location` for a created resource.
  */
 export function keyedResponse(result: KeyedResponse, location?: (body: { id: string }) => string): Response {
-  const headers = new Headers({
-    "Content-Type": result.status >= 400 ? PROBLEM_CONTENT_TYPE : "application/json",
-    "Cache-Control": "no-store",
-  });
+  const headers = new Headers({ "Content-Type": result.status >= 400 ? PROBLEM_CONTENT_TYPE : "application/json" });
   if (result.replayed) headers.set("Idempotent-Replayed", "true");
   if (result.status === 201 && location) headers.set("Location", location(JSON.parse(result.body) as { id: string }));
   return new Response(result.body, { status: result.status, headers });

@@ -6,6 +6,14 @@ import { ApiError } from "./api-error";
 import { isDatabaseUnavailable } from "./database-unavailable";
 import { problem, problemResponse } from "./problem";
 
+/** The params Next.js hands a route handler: one string per `[segment]`, an array per `[...rest]`. */
+export type RouteParams = Record<string, string | string[]>;
+/** The params of a route without dynamic segments. */
+export type NoParams = Record<string, never>;
+
+/** A route handler as Next.js calls it. */
+export type RouteHandler<P extends RouteParams> = (request: Request, context: { params: Promise<P> }) => Promise<Response>;
+
 export type RouteContext<P> = {
   request: Request;
   params: P;
@@ -22,13 +30,13 @@ const DB_RETRY_AFTER_SECONDS = 2;
 
 /**
  * Wraps a route handler with what every route needs: a request id (echoed as X-Request-Id),
- * one access log line, and the mapping of thrown errors to problem+json. An error that is
- * not an ApiError is logged with the request id and answered as a 500 that leaks nothing.
+ * one access log line, the mapping of thrown errors to problem+json, and `Cache-Control:
+ * no-store` unless the handler chose otherwise (every answer of this API is per caller or
+ * live). An error that is not an ApiError is logged with the request id and answered as a
+ * 500 that leaks nothing. Routes of a signed-in user use withUser, keyed ones withKeyedRoute.
  */
-export function withRoute<P extends Record<string, string | string[]> = Record<string, never>>(
-  handler: Handler<P>,
-) {
-  return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
+export function withRoute<P extends RouteParams = NoParams>(handler: Handler<P>): RouteHandler<P> {
+  return async (request, context) => {
     const started = performance.now();
     const incoming = request.headers.get("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : `req_${randomBytes(12).toString("hex")}`;
@@ -43,7 +51,10 @@ export function withRoute<P extends Record<string, string | string[]> = Record<s
       response = errorResponse(error, requestId, log);
     }
 
-    response = withHeader(response, "X-Request-Id", requestId);
+    response = withHeaders(response, {
+      "X-Request-Id": requestId,
+      ...(response.headers.has("cache-control") ? {} : { "Cache-Control": "no-store" }),
+    });
     const { pathname } = new URL(request.url);
     const seconds = (performance.now() - started) / 1000;
     log.info(
@@ -77,14 +88,14 @@ function errorResponse(error: unknown, requestId: string, log: Logger): Response
   return problemResponse(problem("internal_error", "An unexpected error occurred.", requestId));
 }
 
-function withHeader(response: Response, name: string, value: string): Response {
+function withHeaders(response: Response, added: Record<string, string>): Response {
   try {
-    response.headers.set(name, value);
+    for (const [name, value] of Object.entries(added)) response.headers.set(name, value);
     return response;
   } catch {
     // Some responses (redirects) have immutable headers: copy them.
     const headers = new Headers(response.headers);
-    headers.set(name, value);
+    for (const [name, value] of Object.entries(added)) headers.set(name, value);
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   }
 }

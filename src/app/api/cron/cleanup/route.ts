@@ -1,14 +1,17 @@
 import { env } from "@/env";
 import { requireBearerSecret } from "@/server/http/require-bearer-secret";
+import { route } from "@/server/http/route";
 import { withRoute } from "@/server/http/with-route";
 import { cleanupExpiredKeys } from "@/server/ops/cleanup-expired-keys";
 
 export const dynamic = "force-dynamic";
 
-/** One bounded cleanup run for a hosted scheduler: `Authorization: Bearer $CRON_SECRET`. */
-export const GET = withRoute(async ({ request, annotate }) => {
-  requireBearerSecret(request, env().CRON_SECRET, "cron");
-  const summary = await cleanupExpiredKeys({ batchSize: 1_000, maxBatches: 10 });
-  annotate({ cleanup: summary });
-  return Response.json(summary, { headers: { "Cache-Control": "no-store" } });
+export const { GET, POST, PUT, PATCH, DELETE, OPTIONS } = route({
+  /** One bounded cleanup run for a hosted scheduler: `Authorization: Bearer $CRON_SECRET`. */
+  GET: withRoute(async ({ request, annotate }) => {
+    requireBearerSecret(request, env().CRON_SECRET, "cron");
+    const summary = await cleanupExpiredKeys({ batchSize: 1_000, maxBatches: 10 });
+    annotate({ cleanup: summary });
+    return Response.json(summary);
+  }),
 });

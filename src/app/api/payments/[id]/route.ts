@@ -1,16 +1,13 @@
-import { requireUser } from "@/server/auth/require-user";
-import { otherMethods } from "@/server/http/other-methods";
 import { resourceId } from "@/server/http/resource-id";
-import { withRoute } from "@/server/http/with-route";
+import { route } from "@/server/http/route";
+import { withUser } from "@/server/http/with-user";
 import { getPayment } from "@/server/payments/get-payment";
 
 export const dynamic = "force-dynamic";
 
-/** One of the caller's payments; another user's id answers 404. */
-export const GET = withRoute<{ id: string }>(async ({ request, params }) => {
-  const user = await requireUser(request);
-  const payment = await getPayment(user.id, resourceId(params.id, "No such payment."));
-  return Response.json(payment, { headers: { "Cache-Control": "no-store" } });
+export const { GET, POST, PUT, PATCH, DELETE, OPTIONS } = route({
+  /** One of the caller's payments; another user's id answers 404. */
+  GET: withUser<{ id: string }>(async ({ params, user }) =>
+    Response.json(await getPayment(user.id, resourceId(params.id, "No such payment."))),
+  ),
 });
-
-export const { POST, PUT, PATCH, DELETE, OPTIONS } = otherMethods(["GET"]);

@@ -1,38 +1,33 @@
 import { createRefundSchema } from "@/lib/schemas/refund";
-import { requireUser } from "@/server/auth/require-user";
+import { refundPath } from "@/lib/routes";
 import { keyedResponse } from "@/server/http/keyed-response";
 import { parseJsonBody } from "@/server/http/parse-json-body";
-import { otherMethods } from "@/server/http/other-methods";
 import { resourceId } from "@/server/http/resource-id";
-import { withRoute } from "@/server/http/with-route";
-import { parseIdempotencyKey } from "@/server/idempotency/parse-idempotency-key";
-import { parsePreferWait } from "@/server/idempotency/parse-prefer-wait";
+import { route } from "@/server/http/route";
+import { withKeyedRoute } from "@/server/http/with-keyed-route";
+import { withUser } from "@/server/http/with-user";
 import { createRefund } from "@/server/payments/create-refund";
 import { getPayment } from "@/server/payments/get-payment";
-import { refundLocation } from "@/server/payments/refund-view";
 
 export const dynamic = "force-dynamic";
 
-/** Refund (part of) a payment, exactly once per Idempotency-Key (docs/API.md). */
-export const POST = withRoute<{ id: string }>(async ({ request, params, log, annotate }) => {
-  const user = await requireUser(request);
-  annotate({ userId: user.id });
-  const paymentId = resourceId(params.id, "No such payment.");
-  const key = parseIdempotencyKey(request.headers);
-  const input = await parseJsonBody(request, createRefundSchema);
-  const result = await createRefund(user.id, paymentId, key, input, {
-    waitSeconds: parsePreferWait(request.headers),
-    log,
-    annotate,
-  });
-  return keyedResponse(result, (refund) => refundLocation(paymentId, refund.id));
-});
+/** The payment in the path: 404 for an id that is not one, before the Idempotency-Key is read. */
+const paymentInPath = ({ id }: { id: string }) => ({ paymentId: resourceId(id, "No such payment.") });
 
-/** The payment's refunds, oldest first; another user's payment answers 404. */
-export const GET = withRoute<{ id: string }>(async ({ request, params }) => {
-  const user = await requireUser(request);
-  const { refunds } = await getPayment(user.id, resourceId(params.id, "No such payment."));
-  return Response.json({ data: refunds }, { headers: { "Cache-Control": "no-store" } });
-});
+export const { GET, POST, PUT, PATCH, DELETE, OPTIONS } = route({
+  /** The payment's refunds, oldest first; another user's payment answers 404. */
+  GET: withUser(
+    async ({ params: { paymentId }, user }) => Response.json({ data: (await getPayment(user.id, paymentId)).refunds }),
+    { params: paymentInPath },
+  ),
 
-export const { PUT, PATCH, DELETE, OPTIONS } = otherMethods(["GET", "POST"]);
+  /** Refund (part of) a payment, exactly once per Idempotency-Key (docs/API.md). */
+  POST: withKeyedRoute(
+    async ({ request, params: { paymentId }, user, key, waitSeconds, log, annotate }) => {
+      const input = await parseJsonBody(request, createRefundSchema);
+      const result = await createRefund(user.id, paymentId, key, input, { waitSeconds, log, annotate });
+      return keyedResponse(result, (refund) => refundPath(paymentId, refund.id));
+    },
+    { params: paymentInPath },
+  ),
+});
