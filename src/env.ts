@@ -1,8 +1,5 @@
 import { z } from "zod";
 
-/** Phases of a keyed request at which CHAOS_CRASH_AT can kill the server (chaos suite only). */
-export const CRASH_POINTS = ["after-claim", "after-stripe-call", "before-complete"] as const;
-
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** What a database connection needs, and nothing else (see databaseEnv). */
@@ -35,25 +32,7 @@ const schema = databaseSchema
     CRON_SECRET: z.string().min(16).optional(),
     METRICS_TOKEN: z.string().min(16).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    /** Test-only: serves /api/bench/* (the naive baseline of `npm run bench`). */
-    BENCH_ROUTES: z.enum(["enabled"]).optional(),
-    /**
-     * Test-only fault hook of the chaos suite (`npm run test:chaos`): the server kills itself
-     * with SIGKILL at this phase of a keyed request (src/server/idempotency/crash-point.ts).
-     */
-    CHAOS_CRASH_AT: z.enum(CRASH_POINTS).optional(),
   })
-  .refine(
-    // Benchmark-only routes exist solely against the local emulator: never with real Stripe.
-    (env: { BENCH_ROUTES?: string } & StripeTarget) => !env.BENCH_ROUTES || usesStripeEmulator(env),
-    { path: ["BENCH_ROUTES"], message: "is refused unless STRIPE_SECRET_KEY is sk_test_… and STRIPE_API_BASE is set" },
-  )
-  .refine(
-    // Refused in production: a crash hook may only be armed against the local emulator, so a
-    // stray variable can never kill a server that is moving real (or live-mode test) money.
-    (env: { CHAOS_CRASH_AT?: string } & StripeTarget) => !env.CHAOS_CRASH_AT || usesStripeEmulator(env),
-    { path: ["CHAOS_CRASH_AT"], message: "is refused in production: set it only with an sk_test_… key and STRIPE_API_BASE" },
-  )
   .refine(
     // A request still waiting on Stripe must never look abandoned, or a second instance
     // would take its lock over and both would finish it (DESIGN.md §4).
@@ -69,12 +48,6 @@ export type Env = z.infer<typeof schema>;
 export type DatabaseEnv = z.infer<typeof databaseSchema>;
 
 type StripeTiming = { STRIPE_TIMEOUT_MS: number; STRIPE_MAX_NETWORK_RETRIES: number };
-type StripeTarget = { STRIPE_SECRET_KEY: string; STRIPE_API_BASE?: string };
-
-/** True when the app talks to a Stripe-compatible test server (the emulator), never to Stripe. */
-function usesStripeEmulator(env: StripeTarget): boolean {
-  return env.STRIPE_SECRET_KEY.startsWith("sk_test_") && env.STRIPE_API_BASE !== undefined;
-}
 
 /** Longest a Stripe call may take, with the SDK's retries and their backoff (≤ 5 s each). */
 export function stripeWorstCaseMs(env: StripeTiming): number {

@@ -4,6 +4,10 @@
  * 10/50/100 clients (Stripe emulated with 150 ms latency); database round trips per request
  * from pg_stat_statements; a same-key storm vs a single request. Writes docs/BENCHMARKS.md
  * and docs/benchmarks.json. Ratios are what matter: the machine is shared and noisy.
+ *
+ * Two servers on one database and one emulator: the app, built as users get it, and the
+ * baseline app (./baseline-app: the naive design and the bare read, built from the same src/
+ * modules), so that nothing of the benchmark is in the app (docs/decisions/007-test-hooks-outside-src.md).
  */
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm, writeFile, chmod } from "node:fs/promises";
@@ -17,10 +21,13 @@ import { ensureDatabase, freePort, startEmbeddedPostgres } from "../lib/embedded
 import { AppInstance } from "../lib/app-instance";
 import { buildAppIfStale } from "../lib/build-app-if-stale";
 import { createApiKeyViaCli } from "../lib/create-api-key-via-cli";
+import { testHooksIn } from "../lib/test-hooks-in-build";
 import { cleanupUnderLoad } from "./cleanup-under-load";
 import { renderReport, type BenchReport, type LoadResult } from "./render-report";
 
 const DIST_DIR = ".next-bench";
+const BASELINE_PROJECT_DIR = "scripts/bench/baseline-app";
+const BASELINE_DIST_DIR = ".next-bench-baseline";
 const STRIPE_LATENCY_MS = 150;
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION_SECONDS ?? 8);
 /** Issue 9: expired keys seeded for the cleanup-under-load run (BENCH_CLEANUP_KEYS=0 skips it). */
@@ -30,6 +37,8 @@ const PAYMENT = JSON.stringify({ amount: 2_500, currency: "eur", paymentMethod: 
 async function main() {
   const started = Date.now();
   await buildAppIfStale(DIST_DIR, log);
+  await buildAppIfStale(BASELINE_DIST_DIR, log, { projectDir: BASELINE_PROJECT_DIR });
+  checkBuilds();
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), "payments-bench-"));
   await chmod(tmp, 0o755);
@@ -49,28 +58,31 @@ async function main() {
     cleanups.unshift(() => stats.end());
     await stats.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
 
-    const port = await freePort();
-    const app = new AppInstance(
-      "bench",
-      port,
-      {
-        DATABASE_URL: databaseUrl,
-        AUTH_SECRET: "bench-auth-secret-0123456789-0123456789",
-        AUTH_URL: `http://127.0.0.1:${port}`,
-        AUTH_TRUST_HOST: "true",
-        STRIPE_SECRET_KEY: "sk_test_bench",
-        STRIPE_WEBHOOK_SECRET: "whsec_bench",
-        STRIPE_API_BASE: emulator.url,
-        RATE_LIMIT_PAYMENTS_PER_MINUTE: "100000000",
-        BENCH_ROUTES: "enabled",
-        LOG_LEVEL: "warn",
-        NEXT_TELEMETRY_DISABLED: "1",
-      },
-      path.join(tmp, "app.log"),
-      DIST_DIR,
+    const env = {
+      DATABASE_URL: databaseUrl,
+      AUTH_SECRET: "bench-auth-secret-0123456789-0123456789",
+      AUTH_TRUST_HOST: "true",
+      STRIPE_SECRET_KEY: "sk_test_bench",
+      STRIPE_WEBHOOK_SECRET: "whsec_bench",
+      STRIPE_API_BASE: emulator.url,
+      RATE_LIMIT_PAYMENTS_PER_MINUTE: "100000000",
+      LOG_LEVEL: "warn",
+      NEXT_TELEMETRY_DISABLED: "1",
+    };
+    const [port, baselinePort] = [await freePort(), await freePort()];
+    const app = new AppInstance("bench", port, { ...env, AUTH_URL: `http://127.0.0.1:${port}` }, path.join(tmp, "app.log"), DIST_DIR);
+    const baseline = new AppInstance(
+      "baseline",
+      baselinePort,
+      { ...env, AUTH_URL: `http://127.0.0.1:${baselinePort}` },
+      path.join(tmp, "baseline.log"),
+      BASELINE_DIST_DIR,
+      BASELINE_PROJECT_DIR,
     );
     await app.start();
     cleanups.unshift(() => app.stop());
+    await baseline.start();
+    cleanups.unshift(() => baseline.stop());
     const apiKey = await createApiKeyViaCli("bench@example.com", { DATABASE_URL: databaseUrl }, "bench");
     const auth = { authorization: `Bearer ${apiKey}` };
     const json = { ...auth, "content-type": "application/json" };
@@ -85,11 +97,11 @@ async function main() {
     };
 
     log("warming up");
-    await load(`${app.url}/api/bench/bare`, { connections: 10, duration: 2, headers: auth });
+    await load(`${baseline.url}/api/bench/bare`, { connections: 10, duration: 2, headers: auth });
     await load(`${app.url}/api/payments`, { connections: 10, duration: 2, method: "POST", headers: json, body: PAYMENT, uniqueKeys: true });
 
     log("replay vs bare authenticated read (50 clients)");
-    const bare = await load(`${app.url}/api/bench/bare`, { connections: 50, headers: auth });
+    const bare = await load(`${baseline.url}/api/bench/bare`, { connections: 50, headers: auth });
     const replay = await load(`${app.url}/api/payments`, { connections: 50, method: "POST", headers: { ...json, "idempotency-key": replayKey }, body: PAYMENT });
 
     const newKeys: BenchReport["newKeys"] = [];
@@ -97,7 +109,7 @@ async function main() {
       log(`new payments vs naive baseline (${connections} clients)`);
       const ours = await load(`${app.url}/api/payments`, { connections, method: "POST", headers: json, body: PAYMENT, uniqueKeys: true });
       await settle();
-      const naive = await load(`${app.url}/api/bench/naive-payments`, { connections, method: "POST", headers: json, body: PAYMENT, uniqueKeys: true });
+      const naive = await load(`${baseline.url}/api/bench/naive-payments`, { connections, method: "POST", headers: json, body: PAYMENT, uniqueKeys: true });
       newKeys.push({ connections, ours, naive, limit: connections / (STRIPE_LATENCY_MS / 1000) });
       await settle();
     }
@@ -217,6 +229,16 @@ async function statementsPerRequest(stats: pg.Client, count: number, request: ()
   const sum = (part?: string) =>
     Math.round(statements.filter((s) => !part || s.part === part).reduce((total, s) => total + s.calls, 0) * 100) / 100;
   return { perRequest: sum(), engine: sum("engine"), statements };
+}
+
+/**
+ * The app measured is the one users get, and the baseline's routes are where they are
+ * measured: the same search as the e2e suite's production-build test.
+ */
+function checkBuilds(): void {
+  const inApp = Object.keys(testHooksIn(DIST_DIR));
+  if (inApp.length > 0) throw new Error(`${DIST_DIR}/ holds test hooks (${inApp.join(", ")}): not the app users get`);
+  if (!testHooksIn(BASELINE_DIST_DIR).benchRoutes) throw new Error(`${BASELINE_DIST_DIR}/ holds no /api/bench/ route`);
 }
 
 /** Lets the server finish what the previous load left in flight before the next one starts. */

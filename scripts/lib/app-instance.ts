@@ -22,7 +22,8 @@ export type InstanceStatus = {
 /**
  * One production app server (`next start` from the build in `distDir`) on a fixed 127.0.0.1
  * port, for the test harnesses and the benchmark. The process started is the server itself,
- * so kill() is a real crash of the code under test.
+ * so kill() is a real crash of the code under test. `projectDir` names another Next.js
+ * project than the app (the bench's baseline app, see build-app-if-stale.ts).
  */
 export class AppInstance {
   private child: ChildProcess | null = null;
@@ -35,6 +36,7 @@ export class AppInstance {
     private readonly env: Record<string, string>,
     private readonly logFile: string,
     private readonly distDir: string,
+    private readonly projectDir = ".",
   ) {}
 
   get url(): string {
@@ -47,7 +49,7 @@ export class AppInstance {
     const inherited: Record<string, string> = {};
     for (const name of INHERITED) if (process.env[name]) inherited[name] = process.env[name];
     const log = openSync(this.logFile, "a");
-    const child = spawn(process.execPath, [NEXT, "start", "--hostname", "127.0.0.1", "--port", String(this.port)], {
+    const child = spawn(process.execPath, [NEXT, "start", this.projectDir, "--hostname", "127.0.0.1", "--port", String(this.port)], {
       env: { ...inherited, ...this.env, ...extraEnv, NODE_ENV: "production", NEXT_DIST_DIR: this.distDir },
       stdio: ["ignore", log, log],
     });

@@ -7,6 +7,8 @@ export type ChaosContext = {
   /** Two production instances sharing one database: `a` is the one the scenarios crash. */
   instances: { a: string; b: string };
   controlUrl: string;
+  /** The instances' build directory (the chaos build: the app with crash-at-phase.ts). */
+  distDir: string;
   emulatorUrl: string;
   databaseUrl: string;
   webhookSecret: string;

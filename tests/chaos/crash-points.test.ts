@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { type CRASH_POINTS } from "@/env";
+import type { Phase } from "@/server/idempotency/phase-hooks";
 import { chaosContext, chaosUser } from "./chaos-context";
 import { instanceStatus, restartInstance } from "./control-client";
 import { emulator } from "./emulator-admin";
@@ -11,7 +11,7 @@ import { trackScenario } from "./summary";
 
 type CrashCase = {
   name: string;
-  point: (typeof CRASH_POINTS)[number];
+  point: Phase;
   /** Its own user, so its PaymentIntents and rows are counted alone. */
   role: string;
   body: PaymentBody;
@@ -39,8 +39,9 @@ type Crash = { key: string; crashedAt: number; intentIdsBeforeRetry: string[]; a
 
 /**
  * Instance A is restarted with CHAOS_CRASH_AT for each case in turn and killed by its own
- * request; then each key is retried on instance B. The lock timeouts are waited out
- * together, so the file takes about one lock timeout rather than one per case.
+ * request (the chaos build's phase hooks, crash-at-phase.ts); then each key is retried on
+ * instance B. The lock timeouts are waited out together, so the file takes about one lock
+ * timeout rather than one per case.
  */
 describe("2. crash points", () => {
   const crashes = new Map<string, Crash>();

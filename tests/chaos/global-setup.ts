@@ -16,6 +16,8 @@ import { formatSummary } from "./summary";
 
 /** The chaos run's own production build, beside (never over) the developer's `.next`. */
 const CHAOS_DIST_DIR = ".next-chaos";
+/** Built in place of the engine's no-op phase hooks: the crash points (next.config.ts). */
+const PHASE_HOOKS = "tests/chaos/crash-at-phase.ts";
 
 const run = promisify(execFile);
 
@@ -74,7 +76,7 @@ export default async function setup(project: TestProject) {
   };
 
   try {
-    const build = buildAppIfStale(CHAOS_DIST_DIR, log); // meanwhile: the database
+    const build = buildAppIfStale(CHAOS_DIST_DIR, log, { phaseHooks: PHASE_HOOKS }); // meanwhile: the database
     const dataDir = path.join(workDir, "postgres");
     let postgres = await startEmbeddedPostgres({ dataDir, ephemeral: true });
     const postgresPort = postgres.port;
@@ -140,6 +142,7 @@ export default async function setup(project: TestProject) {
     const context: ChaosContext = {
       instances: { a: a.url, b: b.url },
       controlUrl: control.url,
+      distDir: CHAOS_DIST_DIR,
       emulatorUrl: emulator.url,
       databaseUrl,
       webhookSecret,

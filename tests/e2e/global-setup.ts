@@ -17,6 +17,7 @@ declare module "vitest" {
     e2eAppUrl: string;
     e2eEmulatorUrl: string;
     e2eDatabaseUrl: string;
+    e2eDistDir: string;
   }
 }
 
@@ -81,6 +82,7 @@ export default async function setup(project: TestProject) {
     project.provide("e2eAppUrl", appUrl);
     project.provide("e2eEmulatorUrl", emulator.url);
     project.provide("e2eDatabaseUrl", databaseUrl);
+    project.provide("e2eDistDir", DIST_DIR);
   } catch (error) {
     await teardown();
     throw error;

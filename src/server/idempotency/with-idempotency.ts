@@ -3,8 +3,9 @@ import { randomUUID } from "node:crypto";
 import { env } from "@/env";
 import { ApiError } from "@/server/http/api-error";
 import { isDatabaseUnavailable } from "@/server/http/database-unavailable";
+// By this specifier, not "./phase-hooks": a test harness's build swaps it (next.config.ts).
+import { atPhase } from "@/server/idempotency/phase-hooks";
 import { logger, type Logger } from "@/server/logger";
-import { crashPoint } from "./crash-point";
 import { fingerprint } from "./fingerprint";
 import * as keys from "./key-store";
 import type { DomainWrite, KeyRow, KeyTimings } from "./key-store";
@@ -204,10 +205,10 @@ async function runOwned(
   operation: Operation,
   { report, log }: { report: (outcome: IdempotencyOutcome) => void; log: Logger },
 ): Promise<KeyedResponse | null> {
-  // Chaos suite only (CHAOS_CRASH_AT, refused in production): die holding the lock before
-  // Stripe is called, right after it answered, and just before recording, to prove that
-  // another instance re-drives the key to the same single PaymentIntent.
-  crashPoint("after-claim");
+  // No-ops in the app. The chaos suite's build dies here holding the lock (before Stripe is
+  // called, right after it answered, just before recording) to prove that another instance
+  // re-drives the key to the same single PaymentIntent (phase-hooks.ts).
+  atPhase("after-claim");
   let final: FinalOutcome;
   try {
     final = await operation({
@@ -224,8 +225,8 @@ async function runOwned(
     await settleFailure(owned, error, { report, log });
     throw error;
   }
-  crashPoint("after-stripe-call");
-  crashPoint("before-complete");
+  atPhase("after-stripe-call");
+  atPhase("before-complete");
   const recorded = await recordFinalOutcome(owned.keyId, owned.lockToken, final, log);
   switch (recorded.result) {
     case "completed":

@@ -11,8 +11,8 @@ const NAIVE_PATH = "/api/bench/naive-payments";
  * The tutorial's design (shared/seeds/000), kept ONLY as the baseline of `npm run bench`:
  * check the key and call Stripe inside one interactive transaction, so a database
  * connection is held for the whole Stripe call, then upsert the response. Do not copy it:
- * see shared/seeds/README.md for its defects. Identity comes from requireUser, as in the
- * real route, so the comparison measures the design, not the authentication.
+ * see shared/seeds/README.md for its defects. Identity and the key come from the real route's
+ * wrapper (withKeyedRoute), so the comparison measures the design, not the authentication.
  */
 export async function naiveCreatePayment(userId: string, key: string, input: CreatePaymentInput) {
   const requestHash = createHash("sha256").update(JSON.stringify(input)).digest("hex");
