@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { withPgClient } from "../scripts/lib/pg-once";
 import { afterAll, beforeAll, inject } from "vitest";
 import { failOnConsoleError } from "./helpers/fail-on-console-error";
 
@@ -25,14 +26,8 @@ function databaseUrl(name: string): string {
   return url.toString();
 }
 
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
+function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  return withPgClient(adminUrl, work);
 }
 
 beforeAll(async () => {

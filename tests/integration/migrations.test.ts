@@ -1,22 +1,19 @@
 import { readdir } from "node:fs/promises";
-import pg from "pg";
 import { describe, expect, it } from "vitest";
+import { queryOnce, withPgClient } from "../../scripts/lib/pg-once";
 import { migrate } from "../global-setup";
 
 describe("prisma migrations", () => {
   it("apply on an empty database and create every table of the data model", async () => {
     const adminUrl = new URL(process.env.DATABASE_URL!);
     const name = `empty_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: adminUrl.toString() });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
+    const admin = adminUrl.toString();
+    await queryOnce(admin, `CREATE DATABASE ${name}`);
     try {
       adminUrl.pathname = `/${name}`;
       await migrate(adminUrl.toString());
 
-      const client = new pg.Client({ connectionString: adminUrl.toString() });
-      await client.connect();
-      try {
+      await withPgClient(adminUrl.toString(), async (client) => {
         const tables = await client.query<{ table_name: string }>(
           "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
         );
@@ -41,12 +38,9 @@ describe("prisma migrations", () => {
           "SELECT indexdef FROM pg_indexes WHERE tablename = 'idempotency_keys' AND indexdef LIKE '%UNIQUE%'",
         );
         expect(unique.rows.map((r) => r.indexdef).join()).toContain("(user_id, key)");
-      } finally {
-        await client.end();
-      }
+      });
     } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
+      await queryOnce(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     }
   });
 });

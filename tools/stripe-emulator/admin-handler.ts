@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { AdminError, type EmulatorControl } from "./control";
-import { ApiError } from "./errors";
+import { StripeApiError } from "./errors";
 import { parseFaultChanges } from "./faults";
 import { decodeForm } from "./form-decode";
 import { Params } from "./params";
@@ -118,7 +118,7 @@ export async function handleAdminRequest(
     sendJson(response, 200, result);
   } catch (error) {
     if (error instanceof AdminError) sendJson(response, error.status, adminError(error.message));
-    else if (error instanceof ApiError) sendJson(response, error.status, { error: error.body });
+    else if (error instanceof StripeApiError) sendJson(response, error.status, { error: error.body });
     else if (error instanceof RangeError || error instanceof SyntaxError) sendJson(response, 400, adminError(error.message));
     else throw error;
   }

@@ -3,7 +3,7 @@ import type { Account } from "./accounts";
 import { chargeAndEventRoutes } from "./charges-and-events";
 import type { EmulatorState } from "./emulator-state";
 import {
-  ApiError,
+  StripeApiError,
   authenticationError,
   docUrl,
   internalApiError,
@@ -47,7 +47,7 @@ interface ApiRequest {
 interface Outcome {
   status: number;
   body: string;
-  /** Whether an idempotency key may keep this result (see ApiError.storedForIdempotency). */
+  /** Whether an idempotency key may keep this result (see StripeApiError.storedForIdempotency). */
   storable: boolean;
   /** Set on replays: the request whose stored response this is. */
   originalRequestId?: string;
@@ -118,7 +118,7 @@ async function produceOutcome(state: EmulatorState, api: ApiRequest): Promise<Ou
   try {
     return await processRequest(state, api);
   } catch (error) {
-    if (error instanceof ApiError) return errorOutcome(error);
+    if (error instanceof StripeApiError) return errorOutcome(error);
     if (error instanceof FormDecodeError) return errorOutcome(invalidRequest(error.message));
     // A bug in the emulator, not a simulated failure: say so loudly.
     process.stderr.write(`stripe-emulator: unexpected error on ${api.method} ${api.path}: ${String(error)}\n`);
@@ -208,7 +208,7 @@ async function executeOnce(
       throw keyInUse(key);
     case "mismatch":
       state.stats.countMismatch();
-      throw new ApiError(400, { type: "idempotency_error", message: claim.message });
+      throw new StripeApiError(400, { type: "idempotency_error", message: claim.message });
     case "claimed":
       break;
   }
@@ -253,7 +253,7 @@ function executeRoute(state: EmulatorState, api: ApiRequest, { match, account, p
     const result = match.route.handle(context);
     return { status: 200, body: toJson(expandResponse(result, expand, match.route.returns, account)), storable: true };
   } catch (error) {
-    if (error instanceof ApiError) return errorOutcome(error);
+    if (error instanceof StripeApiError) return errorOutcome(error);
     throw error;
   }
 }
@@ -300,8 +300,8 @@ function redact(key: string): string {
   return `${key.slice(0, 8)}${"*".repeat(key.length - 12)}${key.slice(-4)}`;
 }
 
-function keyInUse(key: string): ApiError {
-  return new ApiError(409, {
+function keyInUse(key: string): StripeApiError {
+  return new StripeApiError(409, {
     type: "invalid_request_error",
     code: "idempotency_key_in_use",
     doc_url: docUrl("idempotency_key_in_use"),
@@ -314,8 +314,8 @@ function keyInUse(key: string): ApiError {
  * (docs.stripe.com/rate-limits, docs.stripe.com/error-codes/rate-limit; the message is test mode's,
  * as captured test-mode 429s show it). stripe-node raises StripeRateLimitError for any 429.
  */
-function rateLimitError(): ApiError {
-  return new ApiError(429, {
+function rateLimitError(): StripeApiError {
+  return new StripeApiError(429, {
     type: "invalid_request_error",
     code: "rate_limit",
     doc_url: docUrl("rate_limit"),
@@ -324,7 +324,7 @@ function rateLimitError(): ApiError {
   });
 }
 
-function errorOutcome(error: ApiError): Outcome {
+function errorOutcome(error: StripeApiError): Outcome {
   return { status: error.status, body: toJson({ error: error.body }), storable: error.storedForIdempotency };
 }
 

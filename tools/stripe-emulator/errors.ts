@@ -24,14 +24,14 @@ export type StripeErrorBody = {
  * saved, so the client can fix the request and retry with the same key; business outcomes such
  * as a declined card or a refund larger than what is left are saved and replayed.
  */
-export class ApiError extends Error {
+export class StripeApiError extends Error {
   constructor(
     readonly status: number,
     readonly body: StripeErrorBody,
     readonly storedForIdempotency = false,
   ) {
     super(body.message);
-    this.name = "ApiError";
+    this.name = "StripeApiError";
   }
 }
 
@@ -54,8 +54,8 @@ function invalidRequestBody(message: string, details: ErrorDetails): StripeError
 }
 
 /** A 400 raised while validating parameters, before anything executes: never stored. */
-export function invalidRequest(message: string, details: ErrorDetails = {}): ApiError {
-  return new ApiError(400, invalidRequestBody(message, details));
+export function invalidRequest(message: string, details: ErrorDetails = {}): StripeApiError {
+  return new StripeApiError(400, invalidRequestBody(message, details));
 }
 
 /**
@@ -65,36 +65,36 @@ export function invalidRequest(message: string, details: ErrorDetails = {}): Api
 export function invalidState(
   message: string,
   details: ErrorDetails & { paymentIntent?: PaymentIntent } = {},
-): ApiError {
+): StripeApiError {
   const body = invalidRequestBody(message, details);
   if (details.paymentIntent) body.payment_intent = structuredClone(details.paymentIntent);
-  return new ApiError(400, body, true);
+  return new StripeApiError(400, body, true);
 }
 
-export function missingParam(param: string): ApiError {
+export function missingParam(param: string): StripeApiError {
   return invalidRequest(`Missing required param: ${param}.`, { param, code: "parameter_missing" });
 }
 
-export function resourceMissing(resource: string, id: string, param: string): ApiError {
-  return new ApiError(
+export function resourceMissing(resource: string, id: string, param: string): StripeApiError {
+  return new StripeApiError(
     404,
     invalidRequestBody(`No such ${resource}: '${id}'`, { param, code: "resource_missing" }),
   );
 }
 
-export function unrecognizedUrl(method: string, path: string): ApiError {
-  return new ApiError(404, {
+export function unrecognizedUrl(method: string, path: string): StripeApiError {
+  return new StripeApiError(404, {
     type: "invalid_request_error",
     message: `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
   });
 }
 
-export function authenticationError(message: string): ApiError {
-  return new ApiError(401, { type: "invalid_request_error", message });
+export function authenticationError(message: string): StripeApiError {
+  return new StripeApiError(401, { type: "invalid_request_error", message });
 }
 
-export function internalApiError(): ApiError {
-  return new ApiError(500, {
+export function internalApiError(): StripeApiError {
+  return new StripeApiError(500, {
     type: "api_error",
     message: "An unknown error occurred",
   });

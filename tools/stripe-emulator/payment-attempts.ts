@@ -1,4 +1,4 @@
-import { ApiError, docUrl } from "./errors";
+import { StripeApiError, docUrl } from "./errors";
 import { newId } from "./new-id";
 import type { Charge, PaymentError, PaymentIntent } from "./objects";
 import type { ApiContext } from "./routes";
@@ -131,7 +131,7 @@ function decline(context: AttemptContext, intent: PaymentIntent, method: Attache
   intent.last_payment_error = error;
   context.emit("charge.failed", charge);
   context.emit("payment_intent.payment_failed", intent);
-  throw new ApiError(402, { ...error, payment_intent: structuredClone(intent) }, true);
+  throw new StripeApiError(402, { ...error, payment_intent: structuredClone(intent) }, true);
 }
 
 function newCharge(context: AttemptContext, intent: PaymentIntent, method: AttachedPaymentMethod): Charge {

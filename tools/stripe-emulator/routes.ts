@@ -27,7 +27,7 @@ export interface Route {
   pattern: string;
   /** What the route answers with, so `expand[]` can be checked before anything executes. */
   returns: { type: ExpandableType; list: boolean };
-  /** Answers 200 with the returned object, or throws an ApiError. */
+  /** Answers 200 with the returned object, or throws an StripeApiError. */
   handle(context: ApiContext): JsonObject;
 }
 

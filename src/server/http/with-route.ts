@@ -1,6 +1,8 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
+import type { IdempotencyOutcome } from "@/server/idempotency/with-idempotency";
 import { logger, type Logger } from "@/server/logger";
+import type { CleanupSummary } from "@/server/ops/cleanup-expired-keys";
 import { metrics, routeLabel } from "@/server/ops/metrics";
 import { ApiError } from "./api-error";
 import { isDatabaseUnavailable } from "./database-unavailable";
@@ -14,13 +16,34 @@ export type NoParams = Record<string, never>;
 /** A route handler as Next.js calls it. */
 export type RouteHandler<P extends RouteParams> = (request: Request, context: { params: Promise<P> }) => Promise<Response>;
 
+/**
+ * What a request's access log line may carry besides method, path, status and duration: the
+ * one place its field names are spelled, for the routes, the engine and the Stripe calls.
+ */
+export type RequestLogFields = {
+  userId?: string;
+  apiKeyId?: string;
+  /** The idempotency engine's outcome; also counted in the metrics. */
+  idempotency?: IdempotencyOutcome;
+  stripeOperation?: string;
+  stripeRequestId?: string;
+  stripeMs?: number;
+  stripeEventId?: string | null;
+  stripeEventType?: string | null;
+  duplicate?: boolean;
+  ignored?: string;
+  cleanup?: CleanupSummary;
+};
+
+/** Adds fields to the request's access log line. */
+export type Annotate = (fields: RequestLogFields) => void;
+
 export type RouteContext<P> = {
   request: Request;
   params: P;
   requestId: string;
   log: Logger;
-  /** Adds fields (user id, idempotency outcome, …) to the request's access log line. */
-  annotate(fields: Record<string, unknown>): void;
+  annotate: Annotate;
 };
 
 type Handler<P> = (ctx: RouteContext<P>) => Promise<Response>;
@@ -40,7 +63,7 @@ export function withRoute<P extends RouteParams = NoParams>(handler: Handler<P>)
     const started = performance.now();
     const incoming = request.headers.get("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : `req_${randomBytes(12).toString("hex")}`;
-    const fields: Record<string, unknown> = {};
+    const fields: RequestLogFields = {};
     const log = logger().child({ requestId });
 
     let response: Response;

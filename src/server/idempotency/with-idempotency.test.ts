@@ -6,7 +6,15 @@ import { ApiError } from "@/server/http/api-error";
 import { createUser } from "../../../tests/helpers/database";
 import { memoryLog } from "../../../tests/helpers/memory-log";
 import type { KeyRow } from "./key-store";
-import { classify, withIdempotency, type FinalOutcome, type KeyedRequest, type OperationContext } from "./with-idempotency";
+import type { Logger } from "@/server/logger";
+import {
+  classify,
+  withIdempotency,
+  type FinalOutcome,
+  type IdempotencyOutcome,
+  type KeyedRequest,
+  type OperationContext,
+} from "./with-idempotency";
 
 // One test per state of a key and per transition, on the real PostgreSQL of this file. The
 // operation here is a plain function standing for "call Stripe", so that each test controls
@@ -37,8 +45,13 @@ function operation(answer: Partial<FinalOutcome> = {}) {
 
 const row = (request: KeyedRequest) =>
   db().idempotencyKey.findUnique({ where: { userId_key: { userId: request.userId, key: request.key } } });
-const run = (request: KeyedRequest, op: (ctx: OperationContext) => Promise<FinalOutcome>, extra: { waitSeconds?: number } = {}) =>
-  withIdempotency(request, op, { timings, ...extra, log: memoryLog().log });
+/** The engine's answer, with the outcome it reported for the key (its one way of saying it). */
+async function run(request: KeyedRequest, op: (ctx: OperationContext) => Promise<FinalOutcome>, extra: { waitSeconds?: number; log?: Logger } = {}) {
+  const reported: IdempotencyOutcome[] = [];
+  const answer = await withIdempotency(request, op, { timings, log: memoryLog().log, ...extra, onOutcome: (o) => reported.push(o) });
+  expect(reported).toHaveLength(1);
+  return { ...answer, outcome: reported[0] };
+}
 const age = (request: KeyedRequest, assignments: Prisma.Sql) =>
   db().$executeRaw(Prisma.sql`UPDATE idempotency_keys SET ${assignments} WHERE user_id = ${request.userId}::uuid AND key = ${request.key}`);
 const rejection = (promise: Promise<unknown>) => promise.then(() => expect.fail("expected a refusal"), (error: unknown) => error as ApiError);
@@ -268,7 +281,7 @@ describe("recording (charged ⇒ recorded)", () => {
     const request = await keyedRequest();
     const { log, lines } = memoryLog();
     const op = operation({ write: refused, fallback: { body: { id: "from-stripe" }, write: marker } });
-    const answer = await withIdempotency(request, op.run, { timings, log });
+    const answer = await run(request, op.run, { log });
     expect(answer).toMatchObject({ status: 201, body: '{"id":"from-stripe"}', outcome: "created" });
     expect(await row(request)).toMatchObject({ recoveryPoint: "finished", responseBody: { id: "from-stripe" } });
     expect(lines.filter((l) => l.level === 50)).toHaveLength(1);

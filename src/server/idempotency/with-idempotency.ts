@@ -105,18 +105,19 @@ export type KeyedRequest = {
   body: unknown;
 };
 
+/** The answer of a keyed request; what happened to the key is reported through `onOutcome`. */
 export type KeyedResponse = {
   status: number;
   /** Exact JSON text; a replay returns the stored text unchanged. */
   body: string;
   replayed: boolean;
-  outcome: IdempotencyOutcome;
 };
 
 type Options = {
   /** RFC 7240 `Prefer: wait`: seconds a duplicate may wait for the first request. */
   waitSeconds?: number;
   timings?: KeyTimings;
+  /** Told what happened to the key, exactly once per request, whether it answers or throws. */
   onOutcome?: (outcome: IdempotencyOutcome) => void;
   /** The request's logger; failures to record are logged at error level. */
   log?: Logger;
@@ -160,7 +161,7 @@ export async function withIdempotency(request: KeyedRequest, operation: Operatio
       case "replay":
         // A finished row always holds its answer (CHECK idempotency_keys_finished_has_response).
         report("replayed");
-        return { status: row.responseStatus!, body: row.responseBody!, replayed: true, outcome: "replayed" };
+        return { status: row.responseStatus!, body: row.responseBody!, replayed: true };
       case "mismatch":
         report("mismatch");
         throw new ApiError(
@@ -231,7 +232,7 @@ async function runOwned(
   switch (recorded.result) {
     case "completed":
       report(owned.recovered ? "recovered" : "created");
-      return { status: final.status, body: recorded.body, replayed: false, outcome: owned.recovered ? "recovered" : "created" };
+      return { status: final.status, body: recorded.body, replayed: false };
     case "fenced":
       return null;
     case "flagged":

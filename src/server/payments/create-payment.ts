@@ -14,7 +14,8 @@ import { paymentView } from "./payment-view";
 import { findPaymentIntentOfKey } from "./find-at-stripe";
 import { providerError } from "./provider-error";
 import { adoptOrRetire, isStoredFailure } from "./stored-failure";
-import { timedStripeCall, type Annotate } from "./timed-stripe-call";
+import type { Annotate } from "@/server/http/with-route";
+import { timedStripeCall } from "./timed-stripe-call";
 import { upsertPayment } from "./payment-writes";
 
 type Options = {

@@ -12,7 +12,8 @@ import { isUuid } from "./is-uuid";
 import { findRefundOfKey } from "./find-at-stripe";
 import { providerError } from "./provider-error";
 import { adoptOrRetire, isStoredFailure } from "./stored-failure";
-import { timedStripeCall, type Annotate } from "./timed-stripe-call";
+import type { Annotate } from "@/server/http/with-route";
+import { timedStripeCall } from "./timed-stripe-call";
 import { refundView } from "./refund-view";
 import { upsertRefund } from "./payment-writes";
 

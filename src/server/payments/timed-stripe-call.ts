@@ -1,8 +1,8 @@
 import "server-only";
 import Stripe from "stripe";
+import type { Annotate } from "@/server/http/with-route";
 import { metrics } from "@/server/ops/metrics";
 
-export type Annotate = (fields: Record<string, unknown>) => void;
 
 /**
  * Runs one Stripe call, recording its latency (SDK retries included) in the metrics and

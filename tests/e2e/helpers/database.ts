@@ -1,4 +1,5 @@
-import pg from "pg";
+import type pg from "pg";
+import { queryOnce } from "../../../scripts/lib/pg-once";
 import { inject } from "vitest";
 
 export type PaymentRow = { id: string; status: string; amount: number; stripe_payment_intent_id: string; idempotency_key: string | null };
@@ -24,12 +25,6 @@ export async function markRefunded(paymentId: string, amountRefunded: number): P
   await query("UPDATE payments SET amount_refunded = $2 WHERE id = $1", [paymentId, amountRefunded]);
 }
 
-async function query<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {
-  const client = new pg.Client({ connectionString: inject("e2eDatabaseUrl") });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
+function query<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {
+  return queryOnce<T>(inject("e2eDatabaseUrl"), text, values);
 }
