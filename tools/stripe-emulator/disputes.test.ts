@@ -1,19 +1,14 @@
 import type Stripe from "stripe";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type StripeEmulator, startStripeEmulator } from "./index";
-import { NO_REDIRECTS, adminRequest, caught, stripeFor } from "./test-helpers";
+import { NO_REDIRECTS, adminRequest, caught, stripeFor, startEmulatorForFile } from "./test-helpers";
 
 let emulator: StripeEmulator;
 let stripe: Stripe;
-
 // Disputes open only when a test calls settle(): deterministic.
-beforeAll(async () => {
-  emulator = await startStripeEmulator({ asyncSettleMs: null });
-  stripe = stripeFor(emulator);
-});
-
-afterAll(async () => {
-  await emulator.close();
+startEmulatorForFile({ asyncSettleMs: null }, (started, client) => {
+  emulator = started;
+  stripe = client;
 });
 
 async function disputedPayment(amount = 4200): Promise<{ intent: Stripe.PaymentIntent; dispute: Stripe.Dispute }> {

@@ -1,18 +1,13 @@
 import Stripe from "stripe";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type StripeEmulator, startStripeEmulator } from "./index";
-import { NO_REDIRECTS, adminRequest, caught, field, rawRequest, stripeFor, testTag } from "./test-helpers";
+import { describe, expect, it } from "vitest";
+import { type StripeEmulator } from "./index";
+import { NO_REDIRECTS, adminRequest, caught, field, rawRequest, stripeFor, testTag, startEmulatorForFile } from "./test-helpers";
 
 let emulator: StripeEmulator;
 let stripe: Stripe;
-
-beforeAll(async () => {
-  emulator = await startStripeEmulator();
-  stripe = stripeFor(emulator);
-});
-
-afterAll(async () => {
-  await emulator.close();
+startEmulatorForFile({}, (started, client) => {
+  emulator = started;
+  stripe = client;
 });
 
 describe("creating and reading PaymentIntents", () => {

@@ -1,20 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type Stripe from "stripe";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type StripeEmulator, startStripeEmulator } from "./index";
-import { NO_REDIRECTS, adminRequest, stripeFor } from "./test-helpers";
+import { describe, expect, it } from "vitest";
+import { type StripeEmulator } from "./index";
+import { NO_REDIRECTS, adminRequest, startEmulatorForFile } from "./test-helpers";
 
 let emulator: StripeEmulator;
 let stripe: Stripe;
-
 // Refunds change status only when a test calls settle(): deterministic.
-beforeAll(async () => {
-  emulator = await startStripeEmulator({ asyncSettleMs: null });
-  stripe = stripeFor(emulator);
-});
-
-afterAll(async () => {
-  await emulator.close();
+startEmulatorForFile({ asyncSettleMs: null }, (started, client) => {
+  emulator = started;
+  stripe = client;
 });
 
 async function paidWith(paymentMethod: string, amount = 5000): Promise<Stripe.PaymentIntent> {

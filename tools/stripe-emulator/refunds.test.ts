@@ -1,19 +1,11 @@
 import { randomUUID } from "node:crypto";
 import Stripe from "stripe";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type StripeEmulator, startStripeEmulator } from "./index";
-import { NO_REDIRECTS, caught, stripeFor } from "./test-helpers";
+import { describe, expect, it } from "vitest";
+import { NO_REDIRECTS, caught, startEmulatorForFile } from "./test-helpers";
 
-let emulator: StripeEmulator;
 let stripe: Stripe;
-
-beforeAll(async () => {
-  emulator = await startStripeEmulator();
-  stripe = stripeFor(emulator);
-});
-
-afterAll(async () => {
-  await emulator.close();
+startEmulatorForFile({}, (_emulator, client) => {
+  stripe = client;
 });
 
 async function paidIntent(amount = 5000): Promise<Stripe.PaymentIntent> {

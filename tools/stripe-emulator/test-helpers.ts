@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { type IncomingHttpHeaders, type Server, createServer } from "node:http";
 import Stripe from "stripe";
-import type { StripeEmulator } from "./index";
+import { afterAll, beforeAll } from "vitest";
+import { startStripeEmulator, type StripeEmulator, type StripeEmulatorOptions } from "./index";
 
 export const API_KEY = "sk_test_emulator_suite";
 
@@ -22,6 +23,21 @@ export function stripeFor(emulator: StripeEmulator, options: ClientOptions = {})
     protocol: "http",
     maxNetworkRetries: options.maxNetworkRetries ?? 0,
     timeout: options.timeout ?? 5_000,
+  });
+}
+
+/**
+ * One emulator for a test file, started before its tests and closed after them; `ready`
+ * receives it and an SDK client pointed at it.
+ */
+export function startEmulatorForFile(options: StripeEmulatorOptions, ready: (emulator: StripeEmulator, stripe: Stripe) => void): void {
+  let started: StripeEmulator | undefined;
+  beforeAll(async () => {
+    started = await startStripeEmulator(options);
+    ready(started, stripeFor(started));
+  });
+  afterAll(async () => {
+    await started?.close();
   });
 }
 

@@ -1,18 +1,13 @@
 import Stripe from "stripe";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type StripeEmulator, startStripeEmulator } from "./index";
-import { NO_REDIRECTS, caught, stripeFor, testTag } from "./test-helpers";
+import { describe, expect, it } from "vitest";
+import { type StripeEmulator } from "./index";
+import { NO_REDIRECTS, caught, testTag, startEmulatorForFile } from "./test-helpers";
 
 let emulator: StripeEmulator;
 let stripe: Stripe;
-
-beforeAll(async () => {
-  emulator = await startStripeEmulator();
-  stripe = stripeFor(emulator);
-});
-
-afterAll(async () => {
-  await emulator.close();
+startEmulatorForFile({}, (started, client) => {
+  emulator = started;
+  stripe = client;
 });
 
 // docs.stripe.com/testing#declined-payments and docs.stripe.com/declines/codes; advice codes as
