@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type StripeEmulator, startStripeEmulator } from "./index";
-import { NO_REDIRECTS, adminRequest, caught, field, rawRequest, stripeFor, testTag } from "./test-helpers";
+import { adminRequest, caught, field, rawRequest, stripeFor, testTag, visaPayment } from "./test-helpers";
 
 let emulator: StripeEmulator;
 let stripe: Stripe;
@@ -20,24 +20,13 @@ afterAll(async () => {
   await emulator.close();
 });
 
-function payment(metadata: Record<string, string>): Stripe.PaymentIntentCreateParams {
-  return {
-    amount: 1000,
-    currency: "usd",
-    metadata,
-    payment_method: "pm_card_visa",
-    confirm: true,
-    automatic_payment_methods: NO_REDIRECTS,
-  };
-}
-
 describe("failNext", () => {
   it("answers 500 api_error before processing; the SDK's retry then succeeds once", async () => {
     emulator.setFaults({ failNext: 1 });
     const before = emulator.stats();
     const tag = testTag();
 
-    const intent = await stripeFor(emulator, { maxNetworkRetries: 1 }).paymentIntents.create(payment(tag));
+    const intent = await stripeFor(emulator, { maxNetworkRetries: 1 }).paymentIntents.create(visaPayment(tag));
 
     expect(intent.status).toBe("succeeded");
     expect(emulator.paymentIntents({ metadata: tag })).toHaveLength(1);
@@ -52,7 +41,7 @@ describe("failNext", () => {
     emulator.setFaults({ failNext: 1 });
     const tag = testTag();
 
-    const error = await caught(() => stripeFor(emulator).paymentIntents.create(payment(tag)));
+    const error = await caught(() => stripeFor(emulator).paymentIntents.create(visaPayment(tag)));
 
     expect(error).toBeInstanceOf(Stripe.errors.StripeAPIError);
     expect(error).toMatchObject({ statusCode: 500, rawType: "api_error" });
@@ -68,7 +57,7 @@ describe("dropNext", () => {
 
     // stripe-node retries a closed connection once even with retries off, reusing the
     // Idempotency-Key it generated for the first attempt.
-    const intent = await stripeFor(emulator, { maxNetworkRetries: 0 }).paymentIntents.create(payment(tag));
+    const intent = await stripeFor(emulator, { maxNetworkRetries: 0 }).paymentIntents.create(visaPayment(tag));
 
     expect(intent.status).toBe("succeeded");
     expect(intent.lastResponse.headers["idempotent-replayed"]).toBe("true");
@@ -81,7 +70,7 @@ describe("dropNext", () => {
     emulator.setFaults({ dropNext: 2 });
     const tag = testTag();
 
-    const error = await caught(() => stripeFor(emulator).paymentIntents.create(payment(tag)));
+    const error = await caught(() => stripeFor(emulator).paymentIntents.create(visaPayment(tag)));
 
     expect(error).toBeInstanceOf(Stripe.errors.StripeConnectionError);
     expect(emulator.paymentIntents({ metadata: tag })).toHaveLength(1);
@@ -95,14 +84,14 @@ describe("hangNext", () => {
     const idempotencyKey = randomUUID();
     const client = stripeFor(emulator, { timeout: 300 });
 
-    const error = await caught(() => client.paymentIntents.create(payment(tag), { idempotencyKey }));
+    const error = await caught(() => client.paymentIntents.create(visaPayment(tag), { idempotencyKey }));
 
     expect(error).toBeInstanceOf(Stripe.errors.StripeConnectionError);
     expect(error).toHaveProperty("message", expect.stringContaining("timeout"));
     const [created] = emulator.paymentIntents({ metadata: tag });
     expect(created?.status).toBe("succeeded");
 
-    const retried = await client.paymentIntents.create(payment(tag), { idempotencyKey });
+    const retried = await client.paymentIntents.create(visaPayment(tag), { idempotencyKey });
     expect(retried.id).toBe(created?.id);
     expect(retried.lastResponse.headers["idempotent-replayed"]).toBe("true");
   });
@@ -111,7 +100,7 @@ describe("hangNext", () => {
     emulator.setFaults({ hangNext: 1, hangMs: 2_000 });
     const tag = testTag();
 
-    const intent = await stripeFor(emulator, { timeout: 300, maxNetworkRetries: 1 }).paymentIntents.create(payment(tag));
+    const intent = await stripeFor(emulator, { timeout: 300, maxNetworkRetries: 1 }).paymentIntents.create(visaPayment(tag));
 
     expect(intent.lastResponse.headers["idempotent-replayed"]).toBe("true");
     expect(emulator.paymentIntents({ metadata: tag })).toHaveLength(1);
@@ -137,7 +126,7 @@ describe("latency and rates", () => {
   it("drops every request at dropAfterProcessRate 1, after processing", async () => {
     emulator.setFaults({ dropAfterProcessRate: 1 });
     const tag = testTag();
-    const error = await caught(() => stripeFor(emulator).paymentIntents.create(payment(tag)));
+    const error = await caught(() => stripeFor(emulator).paymentIntents.create(visaPayment(tag)));
     expect(error).toBeInstanceOf(Stripe.errors.StripeConnectionError);
     expect(emulator.paymentIntents({ metadata: tag })).toHaveLength(1);
   });
@@ -146,7 +135,7 @@ describe("latency and rates", () => {
     emulator.setFaults({ failNext: 1, pathPrefix: "/v1/refunds" });
     const client = stripeFor(emulator);
 
-    const intent = await client.paymentIntents.create(payment(testTag()));
+    const intent = await client.paymentIntents.create(visaPayment(testTag()));
     const error = await caught(() => client.refunds.create({ payment_intent: intent.id }));
 
     expect(error).toMatchObject({ statusCode: 500 });
@@ -163,8 +152,8 @@ describe("failStoredNext", () => {
     const client = stripeFor(emulator, { maxNetworkRetries: 2 });
     const before = emulator.stats();
 
-    const first = await caught(() => client.paymentIntents.create(payment(tag), { idempotencyKey }));
-    const retried = await caught(() => client.paymentIntents.create(payment(tag), { idempotencyKey }));
+    const first = await caught(() => client.paymentIntents.create(visaPayment(tag), { idempotencyKey }));
+    const retried = await caught(() => client.paymentIntents.create(visaPayment(tag), { idempotencyKey }));
 
     for (const error of [first, retried]) {
       expect(error).toBeInstanceOf(Stripe.errors.StripeAPIError);
@@ -181,7 +170,7 @@ describe("failStoredNext", () => {
     const listed = await client.paymentIntents.list({ limit: 100 });
     expect(listed.data.filter((intent) => intent.metadata.test_run === tag.test_run)).toHaveLength(0);
 
-    const withNewKey = await client.paymentIntents.create(payment(tag), { idempotencyKey: randomUUID() });
+    const withNewKey = await client.paymentIntents.create(visaPayment(tag), { idempotencyKey: randomUUID() });
     expect(withNewKey.status).toBe("succeeded");
     expect(emulator.paymentIntents({ metadata: tag })).toHaveLength(1);
   });
@@ -214,15 +203,15 @@ describe("failStoredNext", () => {
       const client = stripeFor(clocked);
       const tag = testTag();
       const idempotencyKey = randomUUID();
-      await caught(() => client.paymentIntents.create(payment(tag), { idempotencyKey }));
+      await caught(() => client.paymentIntents.create(visaPayment(tag), { idempotencyKey }));
 
       offsetMs = 24 * 60 * 60 * 1000 - 60_000;
-      expect(await caught(() => client.paymentIntents.create(payment(tag), { idempotencyKey }))).toMatchObject({
+      expect(await caught(() => client.paymentIntents.create(visaPayment(tag), { idempotencyKey }))).toMatchObject({
         statusCode: 500,
       });
 
       offsetMs = 24 * 60 * 60 * 1000 + 1;
-      const afterExpiry = await client.paymentIntents.create(payment(tag), { idempotencyKey });
+      const afterExpiry = await client.paymentIntents.create(visaPayment(tag), { idempotencyKey });
       expect(afterExpiry.status).toBe("succeeded");
     } finally {
       await clocked.close();
@@ -243,7 +232,7 @@ describe("failStoredNext", () => {
 
   it("applies only under pathPrefix when one is set", async () => {
     emulator.setFaults({ failStoredNext: 1, pathPrefix: "/v1/refunds" });
-    const intent = await stripe.paymentIntents.create(payment(testTag()));
+    const intent = await stripe.paymentIntents.create(visaPayment(testTag()));
     const idempotencyKey = randomUUID();
 
     const first = await caught(() => stripe.refunds.create({ payment_intent: intent.id }, { idempotencyKey }));
@@ -264,9 +253,9 @@ describe("failStoredAfterProcessNext", () => {
     const idempotencyKey = randomUUID();
     const client = stripeFor(emulator, { maxNetworkRetries: 2 });
 
-    const first = await caught(() => client.paymentIntents.create(payment(tag), { idempotencyKey }));
+    const first = await caught(() => client.paymentIntents.create(visaPayment(tag), { idempotencyKey }));
     const retries = await Promise.all(
-      [1, 2, 3].map(() => caught(() => client.paymentIntents.create(payment(tag), { idempotencyKey }))),
+      [1, 2, 3].map(() => caught(() => client.paymentIntents.create(visaPayment(tag), { idempotencyKey }))),
     );
 
     expect(first).toBeInstanceOf(Stripe.errors.StripeAPIError);
@@ -286,14 +275,14 @@ describe("failStoredAfterProcessNext", () => {
     const events = emulator.events().filter((event) => field(event.data.object, "id") === retrieved.id);
     expect(events.map((event) => event.type)).toContain("payment_intent.succeeded");
 
-    const withNewKey = await client.paymentIntents.create(payment(tag), { idempotencyKey: randomUUID() });
+    const withNewKey = await client.paymentIntents.create(visaPayment(tag), { idempotencyKey: randomUUID() });
     expect(withNewKey.id).not.toBe(retrieved.id);
     expect(emulator.paymentIntents({ metadata: tag })).toHaveLength(2);
   });
 
   it("creates the refund, yet stores the 500 (under pathPrefix)", async () => {
     emulator.setFaults({ failStoredAfterProcessNext: 1, pathPrefix: "/v1/refunds" });
-    const intent = await stripe.paymentIntents.create(payment(testTag()));
+    const intent = await stripe.paymentIntents.create(visaPayment(testTag()));
     const idempotencyKey = randomUUID();
 
     const first = await caught(() => stripe.refunds.create({ payment_intent: intent.id }, { idempotencyKey }));
@@ -310,8 +299,8 @@ describe("failStoredAfterProcessNext", () => {
     const tag = testTag();
     const idempotencyKey = randomUUID();
 
-    const invalid = await caught(() => stripe.paymentIntents.create({ ...payment(tag), amount: 10 }, { idempotencyKey }));
-    const fixed = await stripe.paymentIntents.create(payment(tag), { idempotencyKey });
+    const invalid = await caught(() => stripe.paymentIntents.create({ ...visaPayment(tag), amount: 10 }, { idempotencyKey }));
+    const fixed = await stripe.paymentIntents.create(visaPayment(tag), { idempotencyKey });
 
     expect(invalid).toMatchObject({ statusCode: 400, code: "amount_too_small" });
     expect(fixed.lastResponse.headers["idempotent-replayed"]).toBeUndefined();

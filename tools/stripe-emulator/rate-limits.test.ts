@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type StripeEmulator, startStripeEmulator } from "./index";
-import { NO_REDIRECTS, adminRequest, caught, field, rawRequest, stripeFor, testTag } from "./test-helpers";
+import { adminRequest, caught, field, rawRequest, stripeFor, testTag, visaPayment } from "./test-helpers";
 
 let emulator: StripeEmulator;
 // The rate limiter counts on the emulator's clock; the tests move it instead of sleeping.
@@ -20,17 +20,6 @@ afterEach(() => {
 afterAll(async () => {
   await emulator.close();
 });
-
-function payment(metadata: Record<string, string>): Stripe.PaymentIntentCreateParams {
-  return {
-    amount: 1000,
-    currency: "usd",
-    metadata,
-    payment_method: "pm_card_visa",
-    confirm: true,
-    automatic_payment_methods: NO_REDIRECTS,
-  };
-}
 
 function settledErrors(results: PromiseSettledResult<unknown>[]): unknown[] {
   return results.flatMap((result) => (result.status === "rejected" ? [result.reason] : []));
@@ -88,7 +77,7 @@ describe("rateLimitPerSecond", () => {
     const keys = Array.from({ length: 10 }, () => randomUUID());
     const requestsBefore = emulator.stats().requests;
 
-    const burst = await Promise.allSettled(keys.map((key) => client.paymentIntents.create(payment(tag), { idempotencyKey: key })));
+    const burst = await Promise.allSettled(keys.map((key) => client.paymentIntents.create(visaPayment(tag), { idempotencyKey: key })));
 
     // stripe-node does not retry a 429 on its own (no Stripe-Should-Retry: true).
     expect(emulator.stats().requests - requestsBefore).toBe(10);
@@ -102,7 +91,7 @@ describe("rateLimitPerSecond", () => {
     const retried = [];
     for (const key of refusedKeys) {
       clockMs += 250;
-      retried.push(await client.paymentIntents.create(payment(tag), { idempotencyKey: key }));
+      retried.push(await client.paymentIntents.create(visaPayment(tag), { idempotencyKey: key }));
     }
 
     // Nothing was stored under the refused keys: the retries ran, they were not replays.
@@ -125,11 +114,11 @@ describe("rateLimitNext", () => {
     const tag = testTag();
     const idempotencyKey = randomUUID();
 
-    const refused = await caught(() => client.paymentIntents.create(payment(tag), { idempotencyKey }));
+    const refused = await caught(() => client.paymentIntents.create(visaPayment(tag), { idempotencyKey }));
     expect(refused).toBeInstanceOf(Stripe.errors.StripeRateLimitError);
     expect(emulator.paymentIntents({ metadata: tag })).toHaveLength(0);
 
-    const retried = await client.paymentIntents.create(payment(tag), { idempotencyKey });
+    const retried = await client.paymentIntents.create(visaPayment(tag), { idempotencyKey });
     expect(retried.status).toBe("succeeded");
     expect(retried.lastResponse.headers["idempotent-replayed"]).toBeUndefined();
     expect(emulator.paymentIntents({ metadata: tag })).toHaveLength(1);
@@ -140,7 +129,7 @@ describe("rateLimitNext", () => {
     expect(set).toMatchObject({ status: 200, json: { rateLimitNext: 1, pathPrefix: "/v1/refunds" } });
     const client = stripeFor(emulator);
 
-    const intent = await client.paymentIntents.create(payment(testTag()));
+    const intent = await client.paymentIntents.create(visaPayment(testTag()));
     const refused = await caught(() => client.refunds.create({ payment_intent: intent.id }));
 
     expect(refused).toBeInstanceOf(Stripe.errors.StripeRateLimitError);

@@ -41,6 +41,18 @@ export function startEmulatorForFile(options: StripeEmulatorOptions, ready: (emu
   });
 }
 
+/** A confirmed $10 card payment that succeeds, tagged with `metadata`. */
+export function visaPayment(metadata: Record<string, string>): Stripe.PaymentIntentCreateParams {
+  return {
+    amount: 1000,
+    currency: "usd",
+    metadata,
+    payment_method: "pm_card_visa",
+    confirm: true,
+    automatic_payment_methods: NO_REDIRECTS,
+  };
+}
+
 /** Metadata that marks the objects of one test, so assertions can count exactly those. */
 export function testTag(): Record<string, string> {
   return { test_run: randomUUID() };
