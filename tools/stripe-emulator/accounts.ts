@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { StoredConfirmationToken } from "./confirmation-tokens";
 import { IdempotencyStore } from "./idempotency";
 import type { Charge, Dispute, PaymentIntent, Refund, StripeEvent } from "./objects";
 import type { Settlement } from "./settlements";
@@ -9,7 +10,8 @@ export type SettlementScheduler = (account: Account, settlement: Settlement) => 
 
 /**
  * Everything one secret key can see. Each distinct `sk_test_…` key is its own account, as two
- * Stripe accounts would be: objects and idempotency keys never leak between them.
+ * Stripe accounts would be: objects and idempotency keys never leak between them. Its publishable
+ * key `pk_test_…` (same suffix) reaches the same account, for what a browser may do.
  * Maps keep insertion order, which is creation order; lists read them newest first.
  */
 export class Account {
@@ -18,6 +20,7 @@ export class Account {
   readonly refunds = new Map<string, Refund>();
   readonly disputes = new Map<string, Dispute>();
   readonly paymentMethods = new Map<string, AttachedPaymentMethod>();
+  readonly confirmationTokens = new Map<string, StoredConfirmationToken>();
   readonly events = new Map<string, StripeEvent>();
   /** Asynchronous follow-ups still to happen, keyed by the id of the object they change. */
   readonly settlements = new Map<string, Settlement>();

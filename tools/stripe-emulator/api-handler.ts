@@ -1,15 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Account } from "./accounts";
+import { type ApiKey, accountKeyOf, parseApiKey, publishableKeyRefused } from "./api-keys";
 import { chargeAndEventRoutes } from "./charges-and-events";
+import { confirmationTokenRoutes } from "./confirmation-tokens";
 import type { EmulatorState } from "./emulator-state";
-import {
-  StripeApiError,
-  authenticationError,
-  docUrl,
-  internalApiError,
-  invalidRequest,
-  unrecognizedUrl,
-} from "./errors";
+import { StripeApiError, docUrl, internalApiError, invalidRequest, unrecognizedUrl } from "./errors";
 import { type ResponseShape, expandResponse, validateExpandPaths } from "./expand";
 import type { FaultPlan } from "./faults";
 import { type FormObject, FormDecodeError, decodeForm } from "./form-decode";
@@ -17,13 +12,33 @@ import { MAX_IDEMPOTENCY_KEY_LENGTH, canonicalParams } from "./idempotency";
 import { Params } from "./params";
 import { pause } from "./pause";
 import { paymentIntentRoutes } from "./payment-intents";
+import { paymentMethodRoutes } from "./payment-methods";
 import { refundRoutes } from "./refunds";
 import { type ApiContext, type Route, type RouteMatch, matchRoute } from "./routes";
 
-const ROUTES: readonly Route[] = [...paymentIntentRoutes, ...refundRoutes, ...chargeAndEventRoutes];
+const ROUTES: readonly Route[] = [
+  ...paymentIntentRoutes,
+  ...paymentMethodRoutes,
+  ...confirmationTokenRoutes,
+  ...refundRoutes,
+  ...chargeAndEventRoutes,
+];
 
-const NO_API_KEY =
-  "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.";
+/**
+ * api.stripe.com answers browsers from any origin (Stripe.js calls it from the merchant's page with
+ * the publishable key), so the emulator's /v1 does too: every answer allows any origin and
+ * exposes its request id, and a preflight (`OPTIONS`) is answered without a key.
+ */
+const CORS_HEADERS: Readonly<Record<string, string>> = {
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Expose-Headers": "Request-Id, Stripe-Version, Idempotency-Key, Idempotent-Replayed, Original-Request",
+};
+const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
+  ...CORS_HEADERS,
+  "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+  "Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key, Stripe-Version, Stripe-Account",
+  "Access-Control-Max-Age": "300",
+};
 
 /** What one /v1 request learned about itself before it is answered. */
 interface ApiRequest {
@@ -66,6 +81,10 @@ export async function handleApiRequest(
   requestId: string,
   body: string,
 ): Promise<void> {
+  if (request.method === "OPTIONS") {
+    response.writeHead(204, PREFLIGHT_HEADERS).end();
+    return;
+  }
   const startedAt = Date.now();
   const api = describeRequest(state, request, requestId, body);
   const outcome = await produceOutcome(state, api);
@@ -127,7 +146,7 @@ async function produceOutcome(state: EmulatorState, api: ApiRequest): Promise<Ou
 }
 
 async function processRequest(state: EmulatorState, api: ApiRequest): Promise<Outcome> {
-  const apiKey = apiKeyFrom(api.authorization);
+  const apiKey = parseApiKey(api.authorization);
   api.apiVersion = state.apiVersions.forRequest(api.requestedApiVersion);
   // "Rate limiters run before the API's idempotency layer" (docs.stripe.com/error-low-level): a
   // 429 executed nothing and stored nothing, so a retry with the same key runs normally.
@@ -136,10 +155,12 @@ async function processRequest(state: EmulatorState, api: ApiRequest): Promise<Ou
   if (api.plan.failure === "error") throw internalApiError();
   const match = api.match;
   if (!match) throw unrecognizedUrl(api.method, api.path);
+  if (apiKey.publishable && !match.route.publishable) throw publishableKeyRefused();
   const params = decodeForm(api.method === "POST" ? api.body : api.query);
   const expand = readExpand(params, match.route.returns);
-  const account = state.accounts.forApiKey(apiKey);
-  const execute = () => withInjectedFailure(api, () => executeRoute(state, api, { match, account, params, expand }));
+  const account = state.accounts.forApiKey(apiKey.accountKey);
+  const execute = () =>
+    withInjectedFailure(api, () => executeRoute(state, api, { match, account, apiKey, params, expand }));
 
   const key = api.idempotencyKey;
   if (key === undefined) {
@@ -232,12 +253,13 @@ async function executeOnce(
 interface Execution {
   match: RouteMatch;
   account: Account;
+  apiKey: ApiKey;
   /** Decoded parameters, `expand` included (handlers never see it). */
   params: FormObject;
   expand: readonly string[];
 }
 
-function executeRoute(state: EmulatorState, api: ApiRequest, { match, account, params, expand }: Execution): Outcome {
+function executeRoute(state: EmulatorState, api: ApiRequest, { match, account, apiKey, params, expand }: Execution): Outcome {
   const origin = { requestId: api.id, idempotencyKey: api.idempotencyKey ?? null };
   const context: ApiContext = {
     account,
@@ -248,6 +270,7 @@ function executeRoute(state: EmulatorState, api: ApiRequest, { match, account, p
     searchable: (intent) =>
       state.events.searchIndex.searchable(account, intent, state.now(), state.faults.searchLagMs()),
     baseUrl: state.baseUrl,
+    publishableKey: apiKey.publishable,
   };
   try {
     const result = match.route.handle(context);
@@ -269,35 +292,6 @@ function withoutExpand(params: FormObject): FormObject {
   const rest = { ...params };
   delete rest.expand;
   return rest;
-}
-
-/** Accepts any `sk_test_…` key, sent as Bearer (as stripe-node does) or as Basic user (as curl -u does). */
-function apiKeyFrom(authorization: string | undefined): string {
-  if (!authorization) throw authenticationError(NO_API_KEY);
-  const [scheme = "", credentials = ""] = authorization.trim().split(/\s+/, 2);
-  const key =
-    scheme.toLowerCase() === "basic"
-      ? (Buffer.from(credentials, "base64").toString("utf8").split(":")[0] ?? "")
-      : scheme.toLowerCase() === "bearer"
-        ? credentials
-        : "";
-  if (key === "") throw authenticationError(NO_API_KEY);
-  if (!/^sk_test_\w+$/.test(key)) throw authenticationError(`Invalid API Key provided: ${redact(key)}`);
-  return key;
-}
-
-/** The API key for per-account rate limiting, or undefined when authentication will fail anyway. */
-function accountKeyOf(authorization: string | undefined): string | undefined {
-  try {
-    return apiKeyFrom(authorization);
-  } catch {
-    return undefined;
-  }
-}
-
-function redact(key: string): string {
-  if (key.length <= 12) return `${key.slice(0, 3)}${"*".repeat(Math.max(0, key.length - 3))}`;
-  return `${key.slice(0, 8)}${"*".repeat(key.length - 12)}${key.slice(-4)}`;
 }
 
 function keyInUse(key: string): StripeApiError {
@@ -356,6 +350,7 @@ async function deliver(
 
 function responseHeaders(api: ApiRequest, outcome: Outcome): Record<string, string> {
   const headers: Record<string, string> = {
+    ...CORS_HEADERS,
     "Content-Type": "application/json",
     "Stripe-Version": api.apiVersion,
   };

@@ -2,7 +2,14 @@ import type { Account } from "./accounts";
 import { invalidRequest } from "./errors";
 import type { Json, JsonObject } from "./objects";
 
-export type ExpandableType = "payment_intent" | "charge" | "refund" | "dispute" | "payment_method" | "event";
+export type ExpandableType =
+  | "payment_intent"
+  | "charge"
+  | "refund"
+  | "dispute"
+  | "payment_method"
+  | "confirmation_token"
+  | "event";
 
 // Which id fields of each object `expand[]` may replace with the object itself.
 const EXPANDABLE_FIELDS: Record<ExpandableType, Readonly<Record<string, ExpandableType>>> = {
@@ -11,6 +18,7 @@ const EXPANDABLE_FIELDS: Record<ExpandableType, Readonly<Record<string, Expandab
   refund: { charge: "charge", payment_intent: "payment_intent" },
   dispute: { charge: "charge", payment_intent: "payment_intent" },
   payment_method: {},
+  confirmation_token: { payment_intent: "payment_intent" },
   event: {},
 };
 
@@ -92,6 +100,8 @@ function lookup(account: Account, type: ExpandableType, id: string): JsonObject 
       return account.disputes.get(id);
     case "payment_method":
       return account.paymentMethods.get(id)?.paymentMethod;
+    case "confirmation_token":
+      return account.confirmationTokens.get(id)?.token;
     case "event":
       return account.events.get(id);
   }

@@ -25,7 +25,17 @@ import { DEFAULT_WEBHOOK_RETRY, WebhookDispatcher, type WebhookRetryPolicy } fro
 
 export type { PaymentIntentFilter, RefundFilter, EventFilter, DisputeFilter, WebhookEndpointOptions } from "./control";
 export type { FaultKind, Faults } from "./faults";
-export type { Charge, Dispute, PaymentIntent, PaymentIntentStatus, Refund, StripeEvent, EventType } from "./objects";
+export type {
+  Charge,
+  ConfirmationToken,
+  Dispute,
+  PaymentIntent,
+  PaymentIntentStatus,
+  PaymentMethod,
+  Refund,
+  StripeEvent,
+  EventType,
+} from "./objects";
 export type { Stats } from "./stats";
 export type { DeliveryCounters, WebhookRetryPolicy } from "./webhooks";
 export { signatureHeader } from "./webhooks";
@@ -100,7 +110,10 @@ export interface StripeEmulator {
   settle(id?: string): string[];
   /** Closes an open dispute as the card network decided: won (funds reinstated) or lost. */
   closeDispute(id: string, status: "won" | "lost"): Dispute;
-  /** Completes (or fails) 3D Secure for a PaymentIntent in `requires_action`. */
+  /**
+   * Completes (or fails) 3D Secure for a PaymentIntent in `requires_action`, as the customer's
+   * Complete / Fail on the challenge page (`/3d_secure_2/hosted`) does.
+   */
   authenticatePaymentIntent(id: string, result: "succeed" | "fail"): PaymentIntent;
   /** Delivers an event again, with the same id, to the current webhook endpoint. */
   resendEvent(id: string): StripeEvent;

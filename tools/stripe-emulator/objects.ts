@@ -10,20 +10,22 @@ export type JsonObject = { [key: string]: Json | undefined };
 export type Metadata = Record<string, string>;
 
 export type Address = {
-  city: null;
-  country: null;
-  line1: null;
-  line2: null;
-  postal_code: null;
-  state: null;
+  city: string | null;
+  country: string | null;
+  line1: string | null;
+  line2: string | null;
+  postal_code: string | null;
+  state: string | null;
 };
 
 export type BillingDetails = {
   address: Address;
-  email: null;
-  name: null;
-  phone: null;
+  email: string | null;
+  name: string | null;
+  phone: string | null;
 };
+
+export type CardFunding = "credit" | "debit" | "prepaid" | "unknown";
 
 export type CardDetails = {
   brand: string;
@@ -31,7 +33,7 @@ export type CardDetails = {
   exp_month: number;
   exp_year: number;
   fingerprint: string;
-  funding: "credit";
+  funding: CardFunding;
   last4: string;
 };
 
@@ -76,10 +78,20 @@ export type PaymentError = {
 
 export type AdviceCode = "try_again_later" | "do_not_try_again" | "confirm_card_data";
 
-export type NextAction = {
-  type: "use_stripe_sdk";
-  use_stripe_sdk: { type: "three_d_secure_redirect"; stripe_js: string; source: string };
-};
+/**
+ * What the customer must do: 3D Secure through Stripe.js (`use_stripe_sdk`), or, for a PaymentIntent
+ * confirmed with a `return_url` and without `use_stripe_sdk`, a redirect of the whole page
+ * (docs.stripe.com/payments/3d-secure, "Redirect to the bank's website").
+ */
+export type NextAction =
+  | {
+      type: "use_stripe_sdk";
+      use_stripe_sdk: { type: "three_d_secure_redirect"; stripe_js: string; source: string };
+    }
+  | {
+      type: "redirect_to_url";
+      redirect_to_url: { return_url: string; url: string };
+    };
 
 export type AutomaticPaymentMethods = {
   allow_redirects: "always" | "never";
@@ -126,6 +138,47 @@ export type PaymentIntent = {
   status: PaymentIntentStatus;
   transfer_data: null;
   transfer_group: null;
+};
+
+/** The card as a ConfirmationToken shows it before a PaymentMethod exists (docs.stripe.com/api/confirmation_tokens/object). */
+export type CardPreview = {
+  brand: string;
+  checks: { address_line1_check: null; address_postal_code_check: null; cvc_check: null };
+  country: string;
+  display_brand: string;
+  exp_month: number;
+  exp_year: number;
+  funding: CardFunding;
+  generated_from: null;
+  last4: string;
+  networks: { available: string[]; preferred: null };
+  three_d_secure_usage: { supported: boolean };
+  wallet: null;
+};
+
+export type ConfirmationToken = {
+  id: string;
+  object: "confirmation_token";
+  created: number;
+  expires_at: number;
+  livemode: false;
+  mandate_data: null;
+  metadata: Metadata;
+  /** Set once a PaymentIntent was confirmed with the token: a token is used once. */
+  payment_intent: string | null;
+  payment_method_options: null;
+  payment_method_preview: {
+    allow_redisplay: "always" | "limited" | "unspecified";
+    billing_details: BillingDetails;
+    card: CardPreview;
+    customer: null;
+    type: "card";
+  };
+  return_url: string | null;
+  setup_future_usage: null;
+  setup_intent: null;
+  shipping: null;
+  use_stripe_sdk: boolean;
 };
 
 export type ChargeOutcome = {

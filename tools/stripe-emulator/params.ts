@@ -160,7 +160,8 @@ export class Params {
     };
   }
 
-  private nameOf(name: string): string {
+  /** The parameter's full name as Stripe reports it, e.g. `payment_method_data[card]`. */
+  nameOf(name: string): string {
     return this.prefix === "" ? name : `${this.prefix}[${name}]`;
   }
 }

@@ -8,12 +8,23 @@ import type { AttachedPaymentMethod, Decline } from "./test-payment-methods";
 /** What a payment attempt needs; the admin 3DS endpoint provides it as well as API routes. */
 export type AttemptContext = Pick<ApiContext, "account" | "nowSeconds" | "emit" | "baseUrl">;
 
+/** How the confirmation asked for a customer action to come back (its `return_url`, `use_stripe_sdk`). */
+export interface ConfirmationOptions {
+  returnUrl?: string;
+  useStripeSdk?: boolean;
+}
+
 /**
  * Runs the confirmation of a PaymentIntent with a test card: succeeds (charging it), asks for
  * 3D Secure, or declines. A decline throws the 402 card error Stripe answers with; the
  * PaymentIntent and its failed charge exist either way.
  */
-export function attemptPayment(context: AttemptContext, intent: PaymentIntent, method: AttachedPaymentMethod): void {
+export function attemptPayment(
+  context: AttemptContext,
+  intent: PaymentIntent,
+  method: AttachedPaymentMethod,
+  confirmation: ConfirmationOptions = {},
+): void {
   intent.payment_method = method.paymentMethod.id;
   intent.last_payment_error = null;
   intent.next_action = null;
@@ -23,7 +34,7 @@ export function attemptPayment(context: AttemptContext, intent: PaymentIntent, m
       chargeCard(context, intent, method);
       return;
     case "authenticate":
-      requireAuthentication(context, intent);
+      requireAuthentication(context, intent, confirmation);
       return;
     case "decline":
       decline(context, intent, method, outcome.decline);
@@ -77,18 +88,36 @@ function chargeCard(context: AttemptContext, intent: PaymentIntent, method: Atta
   }
 }
 
-function requireAuthentication(context: AttemptContext, intent: PaymentIntent): void {
+/**
+ * 3D Secure: the PaymentIntent waits in `requires_action` for the customer to answer the challenge
+ * page (challenge-page.ts), which stands in for the card issuer's. Confirmed with a `return_url`
+ * and without `use_stripe_sdk`, the next action is a redirect of the whole page to it, and back to
+ * the `return_url` afterwards; otherwise Stripe.js (`handleNextAction`) shows it in a modal
+ * (docs.stripe.com/payments/3d-secure, docs.stripe.com/payments/finalize-payments-on-the-server).
+ */
+function requireAuthentication(context: AttemptContext, intent: PaymentIntent, confirmation: ConfirmationOptions): void {
+  const source = newId("src");
+  const url = challengeUrl(context.baseUrl, intent.id, source);
   intent.status = "requires_action";
-  intent.next_action = {
-    type: "use_stripe_sdk",
-    use_stripe_sdk: {
-      type: "three_d_secure_redirect",
-      // Nothing can load Stripe.js offline; this names the admin endpoint that completes the step.
-      stripe_js: `${context.baseUrl}/_emulator/payment_intents/${intent.id}/authenticate`,
-      source: newId("src"),
-    },
-  };
+  intent.next_action =
+    confirmation.returnUrl !== undefined && !confirmation.useStripeSdk
+      ? { type: "redirect_to_url", redirect_to_url: { return_url: confirmation.returnUrl, url } }
+      : { type: "use_stripe_sdk", use_stripe_sdk: { type: "three_d_secure_redirect", stripe_js: url, source } };
   context.emit("payment_intent.requires_action", intent);
+}
+
+/** The challenge page of one authentication attempt; `source` tells attempts apart. */
+function challengeUrl(baseUrl: string, paymentIntentId: string, source: string): string {
+  const query = new URLSearchParams({ payment_intent: paymentIntentId, source });
+  return `${baseUrl}/3d_secure_2/hosted?${query.toString()}`;
+}
+
+/** The attempt a PaymentIntent's 3D Secure step is waiting on, if it is waiting. */
+export function pendingChallengeSource(intent: PaymentIntent): string | undefined {
+  if (intent.status !== "requires_action" || !intent.next_action) return undefined;
+  const url =
+    intent.next_action.type === "use_stripe_sdk" ? intent.next_action.use_stripe_sdk.stripe_js : intent.next_action.redirect_to_url.url;
+  return new URL(url).searchParams.get("source") ?? undefined;
 }
 
 function decline(context: AttemptContext, intent: PaymentIntent, method: AttachedPaymentMethod, outcome: Decline): never {

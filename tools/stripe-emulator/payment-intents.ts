@@ -4,6 +4,7 @@ import {
   formatAmount,
   minimumChargeAmount,
 } from "./currencies";
+import { type UsableConfirmationToken, readReturnUrl, usableConfirmationToken } from "./confirmation-tokens";
 import { scheduleDispute } from "./disputes";
 import { invalidRequest, invalidState, missingParam, resourceMissing } from "./errors";
 import { LIST_PARAMS, SEARCH_PARAMS, newestFirst, paginateList, paginateSearch } from "./list-pagination";
@@ -12,6 +13,7 @@ import type {
   AutomaticPaymentMethods,
   CancellationReason,
   CaptureMethod,
+  JsonObject,
   ListObject,
   Metadata,
   PaymentIntent,
@@ -19,7 +21,7 @@ import type {
   SearchResult,
 } from "./objects";
 import { type Params, inRange } from "./params";
-import { attemptPayment } from "./payment-attempts";
+import { type ConfirmationOptions, attemptPayment } from "./payment-attempts";
 import type { ApiContext, Route } from "./routes";
 import { matchesSearch, parseSearchQuery } from "./search-query";
 import {
@@ -62,6 +64,7 @@ interface NewPaymentIntent {
   methods: PaymentMethodSettings;
   paymentMethod: PaymentMethodChoice | undefined;
   confirm: boolean;
+  confirmation: ConfirmationRequest;
 }
 
 function createPaymentIntent(context: ApiContext): PaymentIntent {
@@ -71,11 +74,15 @@ function createPaymentIntent(context: ApiContext): PaymentIntent {
   const intent = buildPaymentIntent(request, attached, context.nowSeconds());
   context.account.paymentIntents.set(intent.id, intent);
   context.emit("payment_intent.created", intent);
-  if (request.confirm && attached) attemptPayment(context, intent, attached);
+  if (request.confirm && attached) {
+    markTokenUsed(request.confirmation.token, intent);
+    attemptPayment(context, intent, attached, request.confirmation.options);
+  }
   return intent;
 }
 
-function readCreateParams({ params, account }: ApiContext): NewPaymentIntent {
+function readCreateParams(context: ApiContext): NewPaymentIntent {
+  const { params } = context;
   params.allowOnly([
     "amount",
     "currency",
@@ -86,7 +93,9 @@ function readCreateParams({ params, account }: ApiContext): NewPaymentIntent {
     "payment_method_types",
     "automatic_payment_methods",
     "confirm",
+    "confirmation_token",
     "return_url",
+    "use_stripe_sdk",
     "capture_method",
   ]);
   const amount = params.requiredInteger("amount");
@@ -94,17 +103,16 @@ function readCreateParams({ params, account }: ApiContext): NewPaymentIntent {
   checkAmount(amount, currency);
   const methods = readPaymentMethodSettings(params);
   const confirm = params.boolean("confirm") ?? false;
-  const returnUrl = params.string("return_url");
-  if (returnUrl !== undefined && !confirm) {
-    throw invalidRequest("The parameter `return_url` can only be used when `confirm` is true.", { param: "return_url" });
+  for (const confirmOnly of ["return_url", "confirmation_token", "use_stripe_sdk"]) {
+    if (params.has(confirmOnly) && !confirm) {
+      throw invalidRequest(`The parameter \`${confirmOnly}\` can only be used when \`confirm\` is true.`, { param: confirmOnly });
+    }
   }
-  const paymentMethodId = params.string("payment_method");
-  const paymentMethod = paymentMethodId
-    ? choosePaymentMethod(account.paymentMethods, paymentMethodId, "payment_method")
-    : undefined;
+  const confirmation = readConfirmation(context);
+  const paymentMethod = confirmation.paymentMethod;
   if (confirm) {
     if (!paymentMethod) throw invalidRequest(MISSING_PAYMENT_METHOD, { code: "payment_intent_unexpected_state" });
-    checkRedirectsHandled(methods.automatic_payment_methods, returnUrl);
+    checkRedirectsHandled(methods.automatic_payment_methods, confirmation.options.returnUrl);
   }
   return {
     amount,
@@ -117,7 +125,47 @@ function readCreateParams({ params, account }: ApiContext): NewPaymentIntent {
     methods,
     paymentMethod,
     confirm,
+    confirmation,
   };
+}
+
+/** What a confirmation (on create with `confirm=true`, or on confirm) pays with and how it comes back. */
+interface ConfirmationRequest {
+  paymentMethod: PaymentMethodChoice | undefined;
+  /** Marked used once the confirmation runs. */
+  token: UsableConfirmationToken | undefined;
+  options: ConfirmationOptions;
+}
+
+/**
+ * `payment_method`, or `confirmation_token` (docs.stripe.com/api/confirmation_tokens): the token's
+ * card becomes a new PaymentMethod, and its `return_url` and `use_stripe_sdk` apply unless the
+ * request gives its own. Both at once are refused: the emulator keeps one source of the card per
+ * confirmation rather than pick one silently.
+ */
+function readConfirmation(context: ApiContext): ConfirmationRequest {
+  const { params, account } = context;
+  const paymentMethodId = params.string("payment_method");
+  const tokenId = params.string("confirmation_token");
+  if (paymentMethodId !== undefined && tokenId !== undefined) {
+    throw invalidRequest("You may only specify one of these parameters: confirmation_token, payment_method.", {
+      param: "confirmation_token",
+    });
+  }
+  const token = tokenId === undefined ? undefined : usableConfirmationToken(context, tokenId);
+  const paymentMethod = token
+    ? token.choice
+    : paymentMethodId
+      ? choosePaymentMethod(account.paymentMethods, paymentMethodId, "payment_method")
+      : undefined;
+  const returnUrl = readReturnUrl(params) ?? token?.stored.token.return_url ?? undefined;
+  const useStripeSdk = params.boolean("use_stripe_sdk") ?? token?.stored.token.use_stripe_sdk ?? false;
+  return { paymentMethod, token, options: { returnUrl, useStripeSdk } };
+}
+
+/** A ConfirmationToken confirms one PaymentIntent once; it records which. */
+function markTokenUsed(token: UsableConfirmationToken | undefined, intent: PaymentIntent): void {
+  if (token) token.stored.token.payment_intent = intent.id;
 }
 
 function buildPaymentIntent(
@@ -169,10 +217,48 @@ function buildPaymentIntent(
   };
 }
 
-function retrievePaymentIntent(context: ApiContext): PaymentIntent {
+/**
+ * With the secret key, the PaymentIntent. With the publishable key (Stripe.js's
+ * retrievePaymentIntent and handleNextAction), only with its `client_secret`, and only the fields
+ * Stripe returns to a browser (docs.stripe.com/api/payment_intents/retrieve: "If you retrieve a
+ * PaymentIntent with a publishable key, it only returns a subset of properties"); a wrong or
+ * missing secret answers as an unknown id would.
+ */
+function retrievePaymentIntent(context: ApiContext): JsonObject {
   context.params.allowOnly(["client_secret"]);
-  return findPaymentIntent(context);
+  const intent = findPaymentIntent(context);
+  if (!context.publishableKey) return intent;
+  if (context.params.string("client_secret") !== intent.client_secret) {
+    throw resourceMissing("payment_intent", context.resourceId, "intent");
+  }
+  return Object.fromEntries(PUBLISHABLE_FIELDS.map((field) => [field, intent[field]]));
 }
+
+/** The PaymentIntent fields Stripe.js gets (@stripe/stripe-js's api/payment-intents.d.ts). */
+const PUBLISHABLE_FIELDS = [
+  "id",
+  "object",
+  "amount",
+  "automatic_payment_methods",
+  "canceled_at",
+  "cancellation_reason",
+  "capture_method",
+  "client_secret",
+  "confirmation_method",
+  "created",
+  "currency",
+  "description",
+  "last_payment_error",
+  "livemode",
+  "next_action",
+  "payment_method",
+  "payment_method_types",
+  "processing",
+  "receipt_email",
+  "setup_future_usage",
+  "shipping",
+  "status",
+] as const satisfies ReadonlyArray<keyof PaymentIntent>;
 
 function listPaymentIntents(context: ApiContext): ListObject<PaymentIntent> {
   const { params } = context;
@@ -196,11 +282,11 @@ function searchPaymentIntents(context: ApiContext): SearchResult<PaymentIntent> 
 
 function confirmPaymentIntent(context: ApiContext): PaymentIntent {
   const { params, account } = context;
-  params.allowOnly(["payment_method", "return_url"]);
+  params.allowOnly(["payment_method", "confirmation_token", "return_url", "use_stripe_sdk"]);
   const intent = findPaymentIntent(context);
-  const paymentMethodId = params.string("payment_method");
-  const choice = paymentMethodId ? choosePaymentMethod(account.paymentMethods, paymentMethodId, "payment_method") : undefined;
-  checkRedirectsHandled(intent.automatic_payment_methods, params.string("return_url"));
+  const confirmation = readConfirmation(context);
+  const choice = confirmation.paymentMethod;
+  checkRedirectsHandled(intent.automatic_payment_methods, confirmation.options.returnUrl);
   if (!CONFIRMABLE.includes(intent.status)) {
     const message =
       intent.status === "succeeded"
@@ -212,7 +298,8 @@ function confirmPaymentIntent(context: ApiContext): PaymentIntent {
   if (!attached) {
     throw invalidState(MISSING_PAYMENT_METHOD, { code: "payment_intent_unexpected_state", paymentIntent: intent });
   }
-  attemptPayment(context, intent, attached);
+  markTokenUsed(confirmation.token, intent);
+  attemptPayment(context, intent, attached, confirmation.options);
   return intent;
 }
 
@@ -374,7 +461,7 @@ export const paymentIntentRoutes: readonly Route[] = [
   // Before "/:id", which would otherwise take "search" for an id.
   { method: "GET", pattern: "/v1/payment_intents/search", returns: LIST, handle: searchPaymentIntents },
   { method: "GET", pattern: "/v1/payment_intents", returns: LIST, handle: listPaymentIntents },
-  { method: "GET", pattern: "/v1/payment_intents/:id", returns: SINGLE, handle: retrievePaymentIntent },
+  { method: "GET", pattern: "/v1/payment_intents/:id", publishable: true, returns: SINGLE, handle: retrievePaymentIntent },
   { method: "POST", pattern: "/v1/payment_intents/:id/confirm", returns: SINGLE, handle: confirmPaymentIntent },
   { method: "POST", pattern: "/v1/payment_intents/:id/cancel", returns: SINGLE, handle: cancelPaymentIntent },
   { method: "POST", pattern: "/v1/payment_intents/:id/capture", returns: SINGLE, handle: capturePaymentIntent },

@@ -4,7 +4,18 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Stripe from "stripe";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { API_KEY, NO_REDIRECTS, caught, stripeFor } from "./test-helpers";
+import {
+  API_KEY,
+  NO_REDIRECTS,
+  PUBLISHABLE_KEY,
+  cardParams,
+  caught,
+  confirmationTokenFor,
+  field,
+  formBody,
+  rawRequest,
+  stripeFor,
+} from "./test-helpers";
 import { type StripeEmulator, startStripeEmulator } from "./index";
 
 let dataDir: string;
@@ -125,5 +136,31 @@ describe("with a data dir", () => {
     await writeFile(path.join(dataDir, "state.json"), "{ not json");
     await expect(startStripeEmulator({ dataDir })).rejects.toThrow(/state\.json is not valid JSON/);
     expect(await readFile(path.join(dataDir, "state.json"), "utf8")).toBe("{ not json");
+  });
+});
+
+describe("ConfirmationTokens and PaymentMethods across a restart", () => {
+  it("still confirms with a token made before the restart, once, and pays with a PaymentMethod made before it", async () => {
+    const before = await start();
+    const token = await confirmationTokenFor(before, "4242424242424242", { return_url: "https://shop.example/return" });
+    const created = await rawRequest(before, "POST", "/v1/payment_methods", {
+      apiKey: PUBLISHABLE_KEY,
+      body: formBody({ type: "card", card: cardParams("4000000000009995") }),
+    });
+    const paymentMethod = String(field(created.json, "id"));
+
+    const after = await restart(before);
+    const stripe = stripeFor(after);
+
+    expect(await stripe.confirmationTokens.retrieve(token)).toMatchObject({ id: token, payment_intent: null });
+    const paid = await stripe.paymentIntents.create({ amount: 1000, currency: "usd", confirm: true, confirmation_token: token });
+    expect(paid.status).toBe("succeeded");
+    const declined = await caught(() =>
+      stripe.paymentIntents.create({ amount: 1000, currency: "usd", confirm: true, payment_method: paymentMethod, automatic_payment_methods: NO_REDIRECTS }),
+    );
+    expect(declined).toMatchObject({ statusCode: 402, decline_code: "insufficient_funds" });
+
+    const again = await restart(after);
+    expect(await stripeFor(again).confirmationTokens.retrieve(token)).toMatchObject({ payment_intent: paid.id });
   });
 });

@@ -2,10 +2,11 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { open, rename } from "node:fs/promises";
 import path from "node:path";
 import type { Account, Accounts } from "./accounts";
+import type { StoredConfirmationToken } from "./confirmation-tokens";
 import type { SavedIdempotencyKey } from "./idempotency";
 import type { Charge, Dispute, PaymentIntent, PaymentMethod, Refund, StripeEvent } from "./objects";
 import type { Settlement } from "./settlements";
-import { findTestCard } from "./test-payment-methods";
+import { findCardBehaviour } from "./test-payment-methods";
 
 const STATE_FILE = "state.json";
 const FORMAT_VERSION = 1;
@@ -19,8 +20,10 @@ interface SavedAccount {
   charges: Charge[];
   refunds: Refund[];
   disputes: Dispute[];
-  /** A test card is saved by its token and found again by it. */
+  /** A card's behaviour is saved by its key (a test card's token) and found again by it. */
   paymentMethods: Array<{ paymentMethod: PaymentMethod; card: string }>;
+  /** With the card each will become; absent in files written before tokens existed. */
+  confirmationTokens?: StoredConfirmationToken[];
   events: StripeEvent[];
   idempotencyKeys: SavedIdempotencyKey[];
   settlements: Settlement[];
@@ -32,9 +35,9 @@ interface SavedState {
 }
 
 /**
- * Keeps the emulator's objects, events, idempotency keys and pending settlements in
- * `<dataDir>/state.json`, so that a restarted emulator (`npm run dev`) still knows the payments
- * its database refers to. Written atomically (a temporary file renamed over the old one) shortly
+ * Keeps the emulator's objects (PaymentMethods and ConfirmationTokens included), events,
+ * idempotency keys and pending settlements in `<dataDir>/state.json`, so that a restarted emulator
+ * (`npm run dev`) still knows the payments its database refers to. Written atomically (a temporary file renamed over the old one) shortly
  * after each change, and once more on close. Faults, counters and queued webhook deliveries are
  * not kept: they belong to a run, not to the data.
  */
@@ -115,6 +118,7 @@ function snapshot(accounts: Accounts): SavedState {
       refunds: [...account.refunds.values()],
       disputes: [...account.disputes.values()],
       paymentMethods: [...account.paymentMethods.values()].map(({ paymentMethod, card }) => ({ paymentMethod, card: card.token })),
+      confirmationTokens: [...account.confirmationTokens.values()],
       events: [...account.events.values()],
       idempotencyKeys: account.idempotency.completedKeys(),
       settlements: [...account.settlements.values()],
@@ -128,10 +132,11 @@ function restoreAccount(account: Account, saved: SavedAccount): void {
   for (const charge of saved.charges) account.charges.set(charge.id, charge);
   for (const refund of saved.refunds) account.refunds.set(refund.id, refund);
   for (const dispute of saved.disputes) account.disputes.set(dispute.id, dispute);
-  for (const { paymentMethod, card: token } of saved.paymentMethods) {
-    const card = findTestCard(token);
+  for (const { paymentMethod, card: key } of saved.paymentMethods) {
+    const card = findCardBehaviour(key);
     if (card) account.paymentMethods.set(paymentMethod.id, { paymentMethod, card });
   }
+  for (const stored of saved.confirmationTokens ?? []) account.confirmationTokens.set(stored.token.id, stored);
   for (const event of saved.events) account.events.set(event.id, event);
   account.idempotency.restore(saved.idempotencyKeys);
   // Scheduling again arms the timers the previous run did not get to fire.

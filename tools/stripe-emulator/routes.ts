@@ -19,12 +19,19 @@ export interface ApiContext {
   searchable(intent: PaymentIntent): PaymentIntent | undefined;
   /** The emulator's own base URL, for links it hands out. */
   baseUrl: string;
+  /** The request was made with the account's publishable key (only routes marked `publishable`). */
+  publishableKey: boolean;
 }
 
 export interface Route {
   method: "GET" | "POST";
   /** e.g. "/v1/payment_intents/:id/confirm"; at most one `:id`. */
   pattern: string;
+  /**
+   * Whether a publishable key may call it: what Stripe.js calls from a browser. Everything else
+   * answers a publishable key with Stripe's 401 (api-keys.ts).
+   */
+  publishable?: true;
   /** What the route answers with, so `expand[]` can be checked before anything executes. */
   returns: { type: ExpandableType; list: boolean };
   /** Answers 200 with the returned object, or throws an StripeApiError. */

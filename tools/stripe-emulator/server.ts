@@ -1,13 +1,18 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import { handleAdminRequest } from "./admin-handler";
 import { handleApiRequest } from "./api-handler";
+import { handleBrowserRequest } from "./browser-handler";
 import type { EmulatorControl } from "./control";
 import type { EmulatorState } from "./emulator-state";
 import { newId } from "./new-id";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-/** The HTTP server: `/_emulator/*` goes to the admin handler, everything else is the Stripe API. */
+/**
+ * The HTTP server: `/_emulator/*` goes to the admin handler, the pages and scripts a browser loads
+ * (Stripe.js stand-in, card frame, 3D Secure page) to the browser handler, everything else is the
+ * Stripe API.
+ */
 export function createEmulatorServer(state: EmulatorState, control: EmulatorControl): Server {
   return createServer((request, response) => {
     // A client that gives up (timeout, dropped fault) makes writes fail; that is expected here.
@@ -37,7 +42,7 @@ async function route(
   }
   if ((request.url ?? "/").startsWith("/_emulator/")) {
     await handleAdminRequest(control, request, response, body);
-  } else {
+  } else if (!handleBrowserRequest(state, control, request, response, body)) {
     await handleApiRequest(state, request, response, requestId, body);
   }
 }

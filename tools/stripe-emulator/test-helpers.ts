@@ -165,3 +165,46 @@ export async function startWebhookReceiver(
     },
   };
 }
+
+/** The publishable key of API_KEY's account (the emulator's pk_test_<suffix> / sk_test_<suffix> convention). */
+export const PUBLISHABLE_KEY = "pk_test_emulator_suite";
+
+/** Card data as the Payment Element collects it, for a test card number. */
+export function cardParams(number: string, cvc = number.startsWith("3") ? "1234" : "123"): Record<string, string> {
+  return { number, exp_month: "12", exp_year: String(new Date().getUTCFullYear() + 3), cvc };
+}
+
+/** Stripe's form encoding of nested parameters, as Stripe.js sends them: `card[number]=…`. */
+export function formBody(params: Record<string, unknown>): string {
+  const pairs = new URLSearchParams();
+  const add = (value: unknown, name: string) => {
+    if (value === undefined) return;
+    if (typeof value === "object" && value !== null) {
+      for (const [key, entry] of Object.entries(value)) add(entry, `${name}[${key}]`);
+    } else {
+      pairs.append(name, String(value));
+    }
+  };
+  for (const [key, value] of Object.entries(params)) add(value, key);
+  return pairs.toString();
+}
+
+/**
+ * What Stripe.js's createConfirmationToken does for a typed-in card: `POST /v1/confirmation_tokens`
+ * with the publishable key. Returns the token's id; fails the test on any other answer.
+ */
+export async function confirmationTokenFor(
+  emulator: StripeEmulator,
+  number: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const response = await rawRequest(emulator, "POST", "/v1/confirmation_tokens", {
+    apiKey: PUBLISHABLE_KEY,
+    body: formBody({
+      payment_method_data: { type: "card", card: cardParams(number), billing_details: { address: { postal_code: "10115" } } },
+      ...extra,
+    }),
+  });
+  if (response.status !== 200) throw new Error(`POST /v1/confirmation_tokens answered ${response.status}: ${response.text}`);
+  return String(field(response.json, "id"));
+}
