@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { EnvError, parseDatabaseEnv, parseEnv } from "./env";
+import { EnvError, parseDatabaseEnv, parseEnv, stripeJsConfig } from "./env";
 
 const valid = {
   DATABASE_URL: "postgresql://app:secret@127.0.0.1:5432/payments",
   AUTH_SECRET: "a".repeat(32),
   STRIPE_SECRET_KEY: "sk_test_123",
   STRIPE_WEBHOOK_SECRET: "whsec_123",
+  NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: "pk_test_123",
 };
 
 describe("parseEnv", () => {
@@ -55,6 +56,35 @@ describe("parseEnv", () => {
     // The chaos hook and the benchmark's routes are built in by the harnesses themselves
     // (docs/decisions/007-test-hooks-outside-src.md); the app's configuration ignores them.
     expect(parseEnv({ ...valid, CHAOS_CRASH_AT: "after-claim", BENCH_ROUTES: "enabled" })).toEqual(parseEnv(valid));
+  });
+
+  describe("Stripe.js for the checkout", () => {
+    const emulator = { ...valid, NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: undefined, STRIPE_API_BASE: "http://127.0.0.1:12111" };
+
+    it("needs the publishable key with real Stripe, and lets loadStripe fetch Stripe.js from js.stripe.com", () => {
+      expect(() => parseEnv({ ...valid, NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: undefined })).toThrowError(
+        /NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: is required with real Stripe/,
+      );
+      expect(stripeJsConfig(parseEnv(valid))).toEqual({ publishableKey: "pk_test_123", standInUrl: null });
+    });
+
+    it.each([
+      ["a secret key", "sk_test_123", /must look like pk_test_/],
+      ["a key of the other mode", "pk_live_123", /must be in the same mode as STRIPE_SECRET_KEY/],
+      ["a key with a NUL", "pk_test_1\u0000", /must look like pk_test_/],
+    ])("refuses %s as the publishable key", (_what, key, message) => {
+      expect(() => parseEnv({ ...valid, NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: key })).toThrowError(message);
+    });
+
+    it("refuses to load Stripe.js from anywhere else with real Stripe", () => {
+      expect(() => parseEnv({ ...valid, STRIPE_JS_URL: "https://cdn.example.com/stripe.js" })).toThrowError(/STRIPE_JS_URL: is only for the emulator/);
+    });
+
+    it("with the emulator: its stand-in, and the secret key's pk_ twin unless a key is set", () => {
+      expect(stripeJsConfig(parseEnv(emulator))).toEqual({ publishableKey: "pk_test_123", standInUrl: "http://127.0.0.1:12111/endive/stripe.js" });
+      const elsewhere = { ...emulator, NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: "pk_test_other", STRIPE_JS_URL: "http://stripe.test:8080/v3" };
+      expect(stripeJsConfig(parseEnv(elsewhere))).toEqual({ publishableKey: "pk_test_other", standInUrl: "http://stripe.test:8080/v3" });
+    });
   });
 
   it("validates only the database variables for tools that need nothing else", () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { StripeJsConfig } from "@/lib/stripe-js";
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -20,6 +21,21 @@ const schema = databaseSchema
     AUTH_GITHUB_SECRET: z.string().min(1).optional(),
     STRIPE_SECRET_KEY: z.string().regex(/^sk_(test|live)_[A-Za-z0-9_]+$/, "must look like sk_test_…"),
     STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9_]+$/, "must look like whsec_…"),
+    /**
+     * The publishable key the checkout page gives Stripe.js. Read at request time and handed
+     * to the page, so one build serves any key. With the emulator it defaults to the
+     * `pk_test_…` twin of the secret key (the emulator's convention).
+     */
+    NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: z
+      .string()
+      .regex(/^pk_(test|live)_[A-Za-z0-9_]+$/, "must look like pk_test_… (Dashboard → Developers → API keys)")
+      .optional(),
+    /**
+     * Where the page loads Stripe.js from when the app talks to the emulator (default: the
+     * emulator's own copy of the Stripe.js release @stripe/stripe-js expects); with real Stripe
+     * it is always js.stripe.com, as Stripe requires.
+     */
+    STRIPE_JS_URL: z.string().url().optional(),
     /** Base URL of a Stripe-compatible server (the local emulator); unset means api.stripe.com. */
     STRIPE_API_BASE: z.string().url().optional(),
     STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(80_000).default(10_000),
@@ -42,7 +58,45 @@ const schema = databaseSchema
       path: ["IDEMPOTENCY_LOCK_TIMEOUT"],
       message: "must exceed STRIPE_TIMEOUT_MS × (STRIPE_MAX_NETWORK_RETRIES + 1) plus retry backoff",
     },
-  );
+  )
+  .refine((env) => env.STRIPE_API_BASE !== undefined || env.NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY !== undefined, {
+    path: ["NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY"],
+    message: "is required with real Stripe (the pk_… beside your STRIPE_SECRET_KEY)",
+  })
+  .refine(
+    // A test-mode page with a live-mode server (or the reverse) fails at the first payment.
+    (env) => !env.NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY || modeOf(env.NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY) === modeOf(env.STRIPE_SECRET_KEY),
+    { path: ["NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY"], message: "must be in the same mode as STRIPE_SECRET_KEY (both test or both live)" },
+  )
+  .refine((env) => env.STRIPE_JS_URL === undefined || env.STRIPE_API_BASE !== undefined, {
+    path: ["STRIPE_JS_URL"],
+    message: "is only for the emulator: with real Stripe the page loads Stripe.js from js.stripe.com",
+  });
+
+function modeOf(key: string): "test" | "live" {
+  return key.includes("_live_") ? "live" : "test";
+}
+
+/**
+ * The emulator's Stripe.js stand-in, at the path of the release @stripe/stripe-js 10 loads
+ * from js.stripe.com (`/endive/stripe.js`): loadStripe warns when Stripe.js reports another
+ * release, and the stand-in reports the one in its path. `/v3` serves the same script.
+ */
+const STAND_IN_PATH = "/endive/stripe.js";
+
+/**
+ * Stripe.js for the checkout. With real Stripe, `loadStripe` loads it from js.stripe.com
+ * itself, as PCI requires (docs.stripe.com/security/guide); with the emulator the page loads
+ * the emulator's stand-in first, and the emulator's publishable key for this secret key is
+ * used unless one is set.
+ */
+export function stripeJsConfig(env: Env): StripeJsConfig {
+  if (!env.STRIPE_API_BASE) return { publishableKey: env.NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY ?? "", standInUrl: null };
+  return {
+    publishableKey: env.NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY ?? env.STRIPE_SECRET_KEY.replace(/^sk_/, "pk_"),
+    standInUrl: env.STRIPE_JS_URL ?? new URL(STAND_IN_PATH, env.STRIPE_API_BASE).toString(),
+  };
+}
 
 export type Env = z.infer<typeof schema>;
 export type DatabaseEnv = z.infer<typeof databaseSchema>;

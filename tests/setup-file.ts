@@ -16,6 +16,7 @@ const testEnv: Record<string, string> = {
   AUTH_SECRET: "test-auth-secret-that-is-at-least-32-characters-long",
   STRIPE_SECRET_KEY: "sk_test_integration",
   STRIPE_WEBHOOK_SECRET: "whsec_integration",
+  NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: "pk_test_integration",
   LOG_LEVEL: "silent",
 };
 Object.assign(process.env, testEnv);

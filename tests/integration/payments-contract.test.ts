@@ -207,6 +207,7 @@ describe("POST /api/payments — first request", () => {
       amount: 2_500,
       currency: "eur",
       description: "Order 42",
+      card: { brand: "visa", last4: "4242" },
       paymentIntentId: expect.stringMatching(/^pi_/),
       failureCode: null,
       amountRefunded: 0,

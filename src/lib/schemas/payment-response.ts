@@ -32,6 +32,8 @@ export const paymentResponseSchema = z.object({
   amount: z.number().int(),
   currency: z.string(),
   description: z.string().nullable(),
+  /** The card as Stripe reported it; null when it is not known (e.g. recorded from a webhook). */
+  card: z.object({ brand: z.string(), last4: z.string() }).nullable(),
   paymentIntentId: z.string(),
   /** Only while the status is requires_action: what Stripe.js needs to authenticate. */
   clientSecret: z.string().optional(),
@@ -59,15 +61,15 @@ export type PaymentResponse = z.infer<typeof paymentResponseSchema>;
  * answer stored for its key when it was first made (kept up to a day), and a page loaded
  * before a deploy reads the answers of the next release, so:
  *
- * - fields added after the first release are optional: `amountRefundFailed` and `dispute`
- *   are absent from answers stored before failed refunds and disputes were shown. A field
+ * - fields added after the first release are optional: `amountRefundFailed`, `dispute` and
+ *   `card` are absent from answers stored before failed refunds, disputes and cards were shown. A field
  *   added to paymentResponseSchema later is added to this list too;
  * - `status` is any string, so that a status added later does not make a payment unreadable;
  * - unknown fields are ignored (not strict).
  */
 export const tolerantPaymentResponseSchema = paymentResponseSchema
   .extend({ status: z.string() })
-  .partial({ amountRefundFailed: true, dispute: true });
+  .partial({ amountRefundFailed: true, dispute: true, card: true });
 
 export type TolerantPaymentResponse = z.infer<typeof tolerantPaymentResponseSchema>;
 

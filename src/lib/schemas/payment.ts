@@ -2,13 +2,13 @@ import { z } from "zod";
 import { CURRENCIES, CURRENCY_CODES, MAXIMUM_AMOUNT } from "../currencies";
 import { userText } from "./user-text";
 
-/** Stripe's test payment methods that the pay page offers, and what each one does. */
-export const TEST_PAYMENT_METHODS = {
-  pm_card_visa: "Visa — succeeds",
-  pm_card_chargeDeclined: "Visa — declined",
-  pm_card_authenticationRequired: "Visa — needs authentication (3D Secure)",
-} as const;
+const ONE_WAY_TO_PAY = "send exactly one of paymentMethod and confirmationToken";
 
+/**
+ * POST /api/payments. The card comes as exactly one of:
+ * - `confirmationToken` (`ctoken_…`): what Stripe.js's Payment Element makes in the browser;
+ * - `paymentMethod` (`pm_…`): a PaymentMethod id, e.g. Stripe's test `pm_card_visa`, for scripts.
+ */
 export const createPaymentSchema = z
   .object({
     amount: z
@@ -18,7 +18,12 @@ export const createPaymentSchema = z
     currency: z.enum(CURRENCY_CODES, { error: `currency must be one of: ${CURRENCY_CODES.join(", ")}` }),
     paymentMethod: z
       .string()
-      .regex(/^pm_[A-Za-z0-9_]{1,100}$/, "paymentMethod must be a Stripe PaymentMethod id (pm_…)"),
+      .regex(/^pm_[A-Za-z0-9_]{1,100}$/, "paymentMethod must be a Stripe PaymentMethod id (pm_…)")
+      .optional(),
+    confirmationToken: z
+      .string()
+      .regex(/^ctoken_[A-Za-z0-9_]{1,100}$/, "confirmationToken must be a Stripe ConfirmationToken id (ctoken_…)")
+      .optional(),
     description: userText({ label: "description", min: 1, max: 500 }).optional(),
   })
   .strict()
@@ -30,6 +35,9 @@ export const createPaymentSchema = z
         path: ["amount"],
         message: `amount must be at least ${minimum} for ${payment.currency}`,
       });
+    }
+    if ((payment.paymentMethod === undefined) === (payment.confirmationToken === undefined)) {
+      ctx.addIssue({ code: "custom", path: [payment.paymentMethod === undefined ? "paymentMethod" : "confirmationToken"], message: ONE_WAY_TO_PAY });
     }
   });
 

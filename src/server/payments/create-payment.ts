@@ -47,11 +47,12 @@ export async function createPayment(
         const params: Stripe.PaymentIntentCreateParams = {
           amount: input.amount,
           currency: input.currency,
-          payment_method: input.paymentMethod,
+          ...paymentMethodParams(input),
           confirm: true,
-          automatic_payment_methods: { enabled: true, allow_redirects: "never" },
           ...(input.description ? { description: input.description } : {}),
           metadata: { payment_id: paymentId, idempotency_key_id: keyId, user_id: userId },
+          // The card's brand and last four, for the receipt (cardOf).
+          expand: ["payment_method"],
         };
         // Derived from our row, never the client's key: unique per user and request, and
         // the same on a re-drive, so Stripe replays instead of creating a second intent.
@@ -75,12 +76,45 @@ export async function createPayment(
   );
 }
 
+/**
+ * How the customer pays. A browser sends the ConfirmationToken its Payment Element made
+ * ("finalize payments on the server", docs.stripe.com/payments/finalize-payments-on-the-server):
+ * the token carries the card, the page's `return_url` for redirect-based methods, and
+ * `use_stripe_sdk`, so a 3-D Secure step comes back as a next action for Stripe.js. A script
+ * names a PaymentMethod (`pm_card_visa` in test mode) and cannot be redirected anywhere.
+ */
+function paymentMethodParams(input: CreatePaymentInput): Partial<Stripe.PaymentIntentCreateParams> {
+  if (input.confirmationToken) {
+    return { confirmation_token: input.confirmationToken, automatic_payment_methods: { enabled: true } };
+  }
+  return { payment_method: input.paymentMethod, automatic_payment_methods: { enabled: true, allow_redirects: "never" } };
+}
+
+/**
+ * The card's brand and last four digits: from the intent's PaymentMethod when it was expanded,
+ * or, after a decline or a failed authentication (when Stripe detaches it), from the
+ * `last_payment_error`, which always carries the PaymentMethod object. Only values the
+ * payments table's checks accept, so that a surprise from Stripe never stands between a
+ * charge and its record.
+ */
+export function cardOf(intent: Stripe.PaymentIntent): { brand: string; last4: string } | null {
+  const method = typeof intent.payment_method === "object" && intent.payment_method ? intent.payment_method : intent.last_payment_error?.payment_method;
+  const card = method?.card;
+  if (!card || !/^[a-z_]{1,32}$/.test(card.brand) || !/^[0-9]{4}$/.test(card.last4)) return null;
+  return { brand: card.brand, last4: card.last4 };
+}
+
 /** A card decline, from the SDK's StripeCardError or an intent's `last_payment_error`. */
 export type Decline = { decline_code?: string; code?: string; message?: string };
 
 /** The decline an intent read back from Stripe records: its attempt failed and it awaits another method. */
 export function declineOf(intent: Stripe.PaymentIntent): Decline | undefined {
   return intent.status === "requires_payment_method" ? (intent.last_payment_error ?? undefined) : undefined;
+}
+
+/** What the payments row records as the reason of a decline: the bank's code when it gave one. */
+export function failureCodeOf(decline: Decline | undefined): string | null {
+  return decline ? (decline.decline_code ?? decline.code ?? "card_declined") : null;
 }
 
 /**
@@ -97,8 +131,9 @@ export function paymentOutcome(
 ): FinalOutcome {
   const { decline } = context;
   const status: PaymentStatus = decline ? "failed" : paymentStatus(intent.status);
-  const failureCode = decline ? (decline.decline_code ?? decline.code ?? "card_declined") : null;
+  const failureCode = failureCodeOf(decline);
   const createdAt = new Date();
+  const card = cardOf(intent);
   // Written in the same statement that completes the key, by the one payment upsert that
   // webhooks use too (payment-writes.ts): a webhook may have written the row first.
   const answer = (description: string | null) => {
@@ -112,6 +147,8 @@ export function paymentOutcome(
         stripePaymentIntentId: intent.id,
         failureCode,
         amountRefunded: 0,
+        cardBrand: card?.brand ?? null,
+        cardLast4: card?.last4 ?? null,
         createdAt,
       },
       status === "requires_action" ? intent.client_secret : null,
@@ -127,6 +164,8 @@ export function paymentOutcome(
           status,
           stripePaymentIntentId: intent.id,
           failureCode,
+          cardBrand: card?.brand ?? null,
+          cardLast4: card?.last4 ?? null,
           idempotencyKeyId: Prisma.sql`${keyRow}.id`,
           createdAt: Prisma.sql`${createdAt}`,
         },

@@ -2,7 +2,7 @@ import "server-only";
 import { Prisma } from "@prisma/client";
 import { db } from "@/server/db";
 import { stripeEventEffect } from "./stripe-event-effect";
-import { problemsOf, stripeEventEnvelope } from "./stripe-event-objects";
+import { paymentIntentIdOf, problemsOf, stripeEventEnvelope } from "./stripe-event-objects";
 import { verifyStripeEvent } from "./verify-stripe-event";
 
 /**
@@ -59,8 +59,10 @@ export async function handleStripeEvent(rawBody: string, signature: string | nul
   const effect = stripeEventEffect(event);
   if ("malformed" in effect) return ignored(event.id, event.type, "malformed_event", effect.malformed);
 
+  const occurredAt = event.created == null ? null : new Date(event.created * 1000);
   await db().$executeRaw(Prisma.sql`
-    INSERT INTO webhook_events (id, type) VALUES (${event.id}, ${event.type})
+    INSERT INTO webhook_events (id, type, payment_intent_id, occurred_at)
+    VALUES (${event.id}, ${event.type}, ${paymentIntentIdOf(event)}, ${occurredAt})
     ON CONFLICT (id) DO NOTHING`);
   const rows = await db().$queryRaw<{ claimed: number }[]>(Prisma.sql`
     WITH claimed AS (

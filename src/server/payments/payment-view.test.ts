@@ -20,7 +20,7 @@ describe("paymentView", () => {
     const view = paymentView(ROW);
     expect(JSON.stringify(view)).toBe(
       '{"id":"6f1c2a4e-0000-4000-8000-000000000001","status":"succeeded","amount":2500,"currency":"eur",' +
-        '"description":"Order 42","paymentIntentId":"pi_123","failureCode":null,"amountRefunded":0,' +
+        '"description":"Order 42","card":null,"paymentIntentId":"pi_123","failureCode":null,"amountRefunded":0,' +
         '"amountRefundFailed":0,"dispute":null,"createdAt":"2026-11-25T12:00:00.000Z"}',
     );
     const schemaOrder = Object.keys(paymentResponseSchema.shape).filter((key) => key !== "clientSecret");
@@ -33,6 +33,12 @@ describe("paymentView", () => {
     expect(Object.keys(view)).toEqual(Object.keys(paymentResponseSchema.shape));
     expect(view.clientSecret).toBe("pi_123_secret_abc");
     expect(paymentView(ROW, null)).not.toHaveProperty("clientSecret");
+  });
+
+  it("shows the card when both its brand and last four are known", () => {
+    expect(paymentView({ ...ROW, cardBrand: "visa", cardLast4: "4242" }).card).toEqual({ brand: "visa", last4: "4242" });
+    expect(paymentView({ ...ROW, cardBrand: "visa", cardLast4: null }).card).toBeNull();
+    expect(paymentView({ ...ROW, cardBrand: null, cardLast4: "4242" }).card).toBeNull();
   });
 
   it("shows a dispute and failed refunds from the columns added later", () => {

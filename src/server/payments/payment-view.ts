@@ -2,7 +2,10 @@ import "server-only";
 import type { Payment } from "@prisma/client";
 import type { PaymentResponse } from "@/lib/schemas/payment-response";
 
-type LaterColumns = Pick<Payment, "amountRefundFailed" | "disputeId" | "disputeStatus" | "disputeReason" | "disputeAmount">;
+type LaterColumns = Pick<
+  Payment,
+  "amountRefundFailed" | "disputeId" | "disputeStatus" | "disputeReason" | "disputeAmount" | "cardBrand" | "cardLast4"
+>;
 
 /**
  * The payment resource as this API shows it (not Stripe's object); its shape is
@@ -20,6 +23,7 @@ export function paymentView(
     amount: payment.amount,
     currency: payment.currency,
     description: payment.description,
+    card: payment.cardBrand && payment.cardLast4 ? { brand: payment.cardBrand, last4: payment.cardLast4 } : null,
     paymentIntentId: payment.stripePaymentIntentId,
     ...(clientSecret ? { clientSecret } : {}),
     failureCode: payment.failureCode,

@@ -21,6 +21,9 @@ export type PaymentRow = {
   status: string;
   stripePaymentIntentId: string;
   failureCode: string | null;
+  /** The card as Stripe reported it (cardOf); null when this writer does not know it. */
+  cardBrand: string | null;
+  cardLast4: string | null;
   idempotencyKeyId: Prisma.Sql;
   createdAt: Prisma.Sql;
 };
@@ -28,7 +31,7 @@ export type PaymentRow = {
 /**
  * Insert the payment `FROM …` (`from`, which may filter or yield no row), or, for a row that
  * exists with this id and PaymentIntent: the status (and its failure code) only moves forward
- * (status rank); the first description and key id known are kept; `created_at` becomes the
+ * (status rank); the first description, card and key id known are kept; `created_at` becomes the
  * later time — the API's answer is made after Stripe created the intent, so GET agrees with
  * the stored response whichever writer came first. A row of another PaymentIntent under the
  * same id is left alone.
@@ -37,14 +40,17 @@ export function upsertPayment(row: PaymentRow, from: Prisma.Sql): Prisma.Sql {
   const ahead = proposedStatusIsAhead("payments");
   return Prisma.sql`
     INSERT INTO payments (id, user_id, amount, currency, description, status, stripe_payment_intent_id,
-      failure_code, idempotency_key_id, created_at, updated_at)
+      failure_code, card_brand, card_last4, idempotency_key_id, created_at, updated_at)
     SELECT ${row.id}, ${row.userId}, ${row.amount}, ${row.currency}, ${row.description}, ${row.status}::payment_status,
-      ${row.stripePaymentIntentId}, ${row.failureCode}, ${row.idempotencyKeyId}, ${row.createdAt}, now()
+      ${row.stripePaymentIntentId}, ${row.failureCode}, ${row.cardBrand}, ${row.cardLast4}, ${row.idempotencyKeyId},
+      ${row.createdAt}, now()
     ${from}
     ON CONFLICT (id) DO UPDATE SET
       status = CASE WHEN ${ahead} THEN EXCLUDED.status ELSE payments.status END,
       failure_code = CASE WHEN ${ahead} THEN EXCLUDED.failure_code ELSE payments.failure_code END,
       description = COALESCE(payments.description, EXCLUDED.description),
+      card_brand = COALESCE(payments.card_brand, EXCLUDED.card_brand),
+      card_last4 = COALESCE(payments.card_last4, EXCLUDED.card_last4),
       idempotency_key_id = COALESCE(EXCLUDED.idempotency_key_id, payments.idempotency_key_id),
       created_at = GREATEST(payments.created_at, EXCLUDED.created_at),
       updated_at = now()

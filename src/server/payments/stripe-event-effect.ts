@@ -118,6 +118,9 @@ function paymentIntentEffect(event: StripeEventEnvelope, status: PaymentStatus):
         status,
         stripePaymentIntentId: intent.id,
         failureCode,
+        // Events carry the PaymentMethod's id, not the card: the API's completion records it.
+        cardBrand: null,
+        cardLast4: null,
         idempotencyKeyId: Prisma.sql`vouching.id`,
         createdAt: Prisma.sql`to_timestamp(${intent.created}::float8)`,
       },

@@ -34,6 +34,8 @@ export const stripeEventEnvelope = z.object({
   id: stripeId("evt"),
   type: z.string().regex(/^[a-z0-9_.]{1,100}$/, "must be a Stripe event type"),
   account: z.string().nullish(),
+  /** When it happened (Stripe's clock); a payment's timeline is ordered by it. */
+  created: unixSeconds.nullish(),
   data: z.unknown(),
 });
 export type StripeEventEnvelope = z.infer<typeof stripeEventEnvelope>;
@@ -73,6 +75,21 @@ export const refundObject = z.object({
   metadata: metadata.nullable(),
   payment_intent: paymentIntentRef.nullable(),
 });
+
+/** The object of any event, as far as saying which PaymentIntent it concerns. */
+const concerningObject = z.union([
+  z.object({ object: z.literal("payment_intent"), id: stripeId("pi") }).transform((intent) => intent.id),
+  z.object({ payment_intent: paymentIntentRef }).transform((object) => object.payment_intent),
+]);
+
+/**
+ * The PaymentIntent an event is about (its object, or the object's `payment_intent`: a
+ * charge, refund or dispute), or null: what places the event on a payment's timeline.
+ */
+export function paymentIntentIdOf(event: StripeEventEnvelope): string | null {
+  const parsed = eventObject(event, concerningObject);
+  return parsed.ok ? parsed.object : null;
+}
 
 /**
  * `data.object` of `event`, checked with `schema`; otherwise what is wrong with it, as paths
