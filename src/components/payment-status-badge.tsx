@@ -33,17 +33,33 @@ const STATUSES: Record<PaymentStatus, { label: string; tone: Tone }> = {
   canceled: { label: "Canceled", tone: "slate" },
 };
 
-/** A payment's status as a coloured pill; the colour repeats the word, it never replaces it. */
-export function PaymentStatusBadge({ status }: { status: string }) {
+/**
+ * A payment's status as a coloured pill; the colour repeats the word, it never replaces it.
+ * A failed payment says why when its `failureCode` tells: a declined card, or a failed 3-D
+ * Secure authentication.
+ */
+export function PaymentStatusBadge({ status, failureCode }: { status: string; failureCode?: string | null }) {
   const { label, tone } = isPaymentStatus(status) ? STATUSES[status] : { label: status.replaceAll("_", " "), tone: "slate" as const };
   return (
     <span
       className={`inline-flex items-center gap-1.5 whitespace-nowrap rounded-full px-2.5 py-0.5 text-xs font-medium ring-1 ring-inset ${TONES[tone]}`}
     >
       <span aria-hidden="true" className={`size-1.5 rounded-full ${DOTS[tone]}`} />
-      {label}
+      {status === "failed" ? failedLabel(failureCode) : label}
     </span>
   );
+}
+
+/**
+ * The server records Stripe's decline code for a declined card (or the card error's code when
+ * the bank gave none), `payment_intent_authentication_failure` for a failed 3-D Secure, and
+ * `payment_failed` when a webhook reported a failure without a reason. Other `payment_intent_`
+ * codes are about the payment, not the card.
+ */
+function failedLabel(failureCode: string | null | undefined): string {
+  if (failureCode === "payment_intent_authentication_failure") return "Authentication failed";
+  const declined = !!failureCode && failureCode !== "payment_failed" && !failureCode.startsWith("payment_intent_");
+  return declined ? "Declined" : STATUSES.failed.label;
 }
 
 function isPaymentStatus(status: string): status is PaymentStatus {

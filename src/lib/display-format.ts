@@ -1,22 +1,29 @@
 import { CURRENCIES, type Currency } from "./currencies";
 
 /*
- * How money and moments read on every page: one locale and one time zone, fixed rather than
- * the browser's or the server's, so that the same data formatted on the server (the payment
- * history) and in the browser (the checkout) reads the same, a server-rendered page hydrates
- * without a mismatch, and tests can assert the text. English (United States) for both money
- * ("€19.99", "$12.34") and dates; times on a 24-hour clock in UTC, and labelled so (a 12-hour
- * clock's "PM" is preceded by a space or U+202F depending on the ICU version).
+ * How money, moments and cards read on every page. One locale, English (United States), for
+ * money ("€19.99", "$12.34") and dates, whatever the browser's or the server's, so that tests
+ * can assert the text. Times are on a 24-hour clock (a 12-hour clock's "PM" is preceded by a
+ * space or U+202F depending on the ICU version) and labelled with their time zone: UTC where
+ * the text must be the same on the server and in the browser (a server-rendered page then
+ * hydrates without a mismatch), the viewer's own once the page runs in the browser
+ * (src/components/local-time.tsx).
  */
 const DISPLAY_LOCALE = "en-US";
 const DISPLAY_TIME_ZONE = "UTC";
 
-const dateTime = new Intl.DateTimeFormat(DISPLAY_LOCALE, {
-  dateStyle: "medium",
-  timeStyle: "short",
+/** "Nov 25, 2026, 23:30 UTC": dateStyle "medium" and timeStyle "short", which cannot be combined with timeZoneName. */
+const DATE_TIME_OPTIONS = {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
   hourCycle: "h23",
-  timeZone: DISPLAY_TIME_ZONE,
-});
+  timeZoneName: "short",
+} as const satisfies Intl.DateTimeFormatOptions;
+
+const utcDateTime = new Intl.DateTimeFormat(DISPLAY_LOCALE, { ...DATE_TIME_OPTIONS, timeZone: DISPLAY_TIME_ZONE });
 
 /** An amount in minor units, e.g. (1999, "eur") → "€19.99". */
 export function formatMoney(amount: number, currency: string): string {
@@ -25,9 +32,42 @@ export function formatMoney(amount: number, currency: string): string {
 }
 
 /**
- * A moment for a `<time>` element: machine-readable `iso` and the `text` people read, e.g.
- * "Nov 25, 2026, 23:30 UTC".
+ * A moment for a `<time>` element: machine-readable `iso` and the `text` people read, in UTC,
+ * e.g. "Nov 25, 2026, 23:30 UTC".
  */
 export function formatTimestamp(date: Date): { iso: string; text: string } {
-  return { iso: date.toISOString(), text: `${dateTime.format(date)} ${DISPLAY_TIME_ZONE}` };
+  return { iso: date.toISOString(), text: utcDateTime.format(date) };
+}
+
+/**
+ * A moment in a time zone, labelled with it: "Nov 26, 2026, 00:30 GMT+1". Without one, the
+ * runtime's: in a browser, the viewer's. Only the browser calls it so (the server's zone is
+ * nobody's); the server renders formatTimestamp's UTC.
+ */
+export function formatZonedTimestamp(date: Date, timeZone?: string): string {
+  return new Intl.DateTimeFormat(DISPLAY_LOCALE, { ...DATE_TIME_OPTIONS, timeZone }).format(date);
+}
+
+/** Stripe's card brands (`payment_method.card.brand`) as their owners write them. */
+const CARD_BRANDS: Record<string, string> = {
+  visa: "Visa",
+  mastercard: "Mastercard",
+  amex: "American Express",
+  discover: "Discover",
+  diners: "Diners Club",
+  jcb: "JCB",
+  unionpay: "UnionPay",
+  cartes_bancaires: "Cartes Bancaires",
+  eftpos_au: "eftpos Australia",
+  link: "Link",
+  // Stripe could not tell the brand: "Card •••• 4242" rather than "Unknown •••• 4242".
+  unknown: "Card",
+};
+
+/** A card brand as Stripe names it, for people: "amex" → "American Express"; a brand added later → "New brand". */
+export function formatCardBrand(brand: string): string {
+  const known = Object.hasOwn(CARD_BRANDS, brand) ? CARD_BRANDS[brand] : undefined;
+  if (known) return known;
+  const words = brand.replaceAll("_", " ").trim();
+  return words ? words.charAt(0).toUpperCase() + words.slice(1) : "Card";
 }

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useEffect, useRef, type ReactNode } from "react";
 import { PaymentStatusBadge } from "@/components/payment-status-badge";
 import type { PaymentOutcome } from "@/lib/checkout/submit-payment";
-import { formatMoney } from "@/lib/display-format";
+import { formatCardBrand, formatMoney } from "@/lib/display-format";
 import type { CreatePaymentInput } from "@/lib/schemas/payment";
 
 /** An answer the server stored for the key: the payment, or its decline. Ends the attempt. */
@@ -18,7 +18,8 @@ type Props = {
   onNewPayment: () => void;
 };
 
-type Look = { heading: string; explanation: string; icon: ReactNode; ring: string };
+/** `explanation`: what happened; `hint`: what to do next, when there is something to do. */
+type Look = { heading: string; explanation: string; hint?: string; icon: ReactNode; ring: string };
 
 /**
  * The answer to a payment: what happened, for how much, the PaymentIntent behind it, and
@@ -31,13 +32,15 @@ export function OutcomePanel({ outcome, request, idempotencyKey, onNewPayment }:
 
   const payment = outcome.payment;
   const status = payment?.status ?? "failed";
+  const declineCode = outcome.kind === "declined" ? (outcome.declineCode ?? "card_declined") : null;
   const amount = formatMoney(payment?.amount ?? request.amount, payment?.currency ?? request.currency);
   const look = outcome.kind === "declined" ? declinedLook(outcome.message) : lookFor(status);
+  const card = payment?.card;
 
   return (
     <section
       aria-labelledby="outcome-heading"
-      className="w-full max-w-xl overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm"
+      className="mx-auto w-full max-w-xl overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm"
     >
       <div className="flex flex-col items-center gap-3 px-5 pb-6 pt-8 text-center sm:px-8">
         <span className={`flex size-12 items-center justify-center rounded-full ring-8 ${look.ring}`}>{look.icon}</span>
@@ -45,13 +48,20 @@ export function OutcomePanel({ outcome, request, idempotencyKey, onNewPayment }:
           {look.heading}
         </h2>
         <p className="text-3xl font-semibold tabular-nums tracking-tight">{amount}</p>
-        <PaymentStatusBadge status={status} />
-        <p className="max-w-md text-sm text-slate-600">{look.explanation}</p>
+        <PaymentStatusBadge status={status} failureCode={payment?.failureCode ?? declineCode} />
+        <p className="max-w-md text-sm text-slate-700">{look.explanation}</p>
+        {look.hint && <p className="max-w-md text-sm text-slate-600">{look.hint}</p>}
       </div>
 
       <dl className="divide-y divide-slate-100 border-t border-slate-200 px-5 text-sm sm:px-8">
         <Row term="Amount">{amount}</Row>
-        {outcome.kind === "declined" && <Row term="Decline code">{outcome.declineCode ?? "card_declined"}</Row>}
+        {card && (
+          <Row term="Card">
+            {formatCardBrand(card.brand)} <span aria-hidden="true">••••</span>
+            <span className="sr-only">ending in</span> {card.last4}
+          </Row>
+        )}
+        {declineCode && <Row term="Decline code">{declineCode}</Row>}
         <Row term="PaymentIntent">
           <code className="break-all font-mono text-xs">{payment?.paymentIntentId ?? "—"}</code>
         </Row>
@@ -71,12 +81,14 @@ export function OutcomePanel({ outcome, request, idempotencyKey, onNewPayment }:
       </dl>
 
       <div className="flex flex-col-reverse gap-3 border-t border-slate-200 bg-slate-50 px-5 py-4 sm:flex-row sm:justify-end sm:px-8">
-        <Link
-          href="/payments"
-          className="rounded-md border border-slate-300 bg-white px-4 py-2 text-center font-medium text-slate-800 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
-        >
+        <Link href="/payments" className={secondaryButtonClass}>
           Payment history
         </Link>
+        {payment?.id && (
+          <Link href={`/payments/${encodeURIComponent(payment.id)}`} className={secondaryButtonClass}>
+            View receipt
+          </Link>
+        )}
         <button
           type="button"
           onClick={onNewPayment}
@@ -88,6 +100,9 @@ export function OutcomePanel({ outcome, request, idempotencyKey, onNewPayment }:
     </section>
   );
 }
+
+const secondaryButtonClass =
+  "rounded-md border border-slate-300 bg-white px-4 py-2 text-center font-medium text-slate-800 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
 
 function Row({ term, children }: { term: string; children: ReactNode }) {
   return (
@@ -125,10 +140,12 @@ function lookFor(status: string): Look {
   }
 }
 
+/** The bank's message says why, once; the heading only names the outcome. */
 function declinedLook(message: string): Look {
   return {
-    heading: "Your card was declined",
-    explanation: `${message} You have not been charged. Choose another card and pay again: that is a new payment.`,
+    heading: "Payment declined",
+    explanation: message,
+    hint: "You have not been charged. Choose another card and pay again: that is a new payment.",
     icon: <CrossIcon />,
     ring: "bg-red-100 text-red-700 ring-red-50",
   };

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { LocalTime } from "@/components/local-time";
 import { PaymentStatusBadge } from "@/components/payment-status-badge";
-import { formatMoney, formatTimestamp } from "@/lib/display-format";
+import { formatCardBrand, formatMoney } from "@/lib/display-format";
 import { listPaymentsQuerySchema } from "@/lib/schemas/payment";
 import type { PaymentListResponse, PaymentResponse } from "@/lib/schemas/payment-response";
 import { requirePageUser } from "@/server/auth/require-page-user";
@@ -110,18 +111,29 @@ const DISPUTE_STATUSES: Record<string, string> = {
   prevented: "prevented",
 };
 
+/**
+ * A payment, linked to its page: the whole row is the link's target (its ::after covers the
+ * row), while the one link keeps a single tab stop and a name for screen readers.
+ */
 function PaymentRow({ payment }: { payment: PaymentResponse }) {
   const money = (amount: number) => formatMoney(amount, payment.currency);
-  const created = formatTimestamp(new Date(payment.createdAt));
   return (
-    <li className="flex flex-col gap-2 px-4 py-4 sm:flex-row sm:items-center sm:gap-6 sm:px-6">
+    <li className="relative flex flex-col gap-2 px-4 py-4 hover:bg-slate-50 has-focus-visible:bg-slate-50 sm:flex-row sm:items-center sm:gap-6 sm:px-6">
       <div className="flex min-w-0 grow flex-col gap-1">
         <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
           <span className="text-base font-semibold tabular-nums">{money(payment.amount)}</span>
-          <PaymentStatusBadge status={payment.status} />
+          <PaymentStatusBadge status={payment.status} failureCode={payment.failureCode} />
         </div>
         <p className="text-sm text-slate-600">
-          {payment.description ?? "Card payment"} · <time dateTime={created.iso}>{created.text}</time>
+          {payment.description ?? "Card payment"}
+          {payment.card && (
+            <>
+              {" "}
+              · {formatCardBrand(payment.card.brand)} <span aria-hidden="true">••••</span>
+              <span className="sr-only">ending in</span> {payment.card.last4}
+            </>
+          )}{" "}
+          · <LocalTime iso={payment.createdAt} />
         </p>
         {payment.amountRefunded > 0 && (
           <p className="text-sm text-slate-700">
@@ -149,9 +161,19 @@ function PaymentRow({ payment }: { payment: PaymentResponse }) {
         )}
         {payment.failureCode && <p className="text-sm text-red-700">Decline code: {payment.failureCode}</p>}
       </div>
-      <code className="min-w-0 truncate font-mono text-xs text-slate-500 sm:max-w-64" title={payment.paymentIntentId}>
+      {/* Above the row's link, so that the id can be selected and copied. */}
+      <code className="relative z-10 min-w-0 truncate font-mono text-xs text-slate-500 sm:max-w-64" title={payment.paymentIntentId}>
         {payment.paymentIntentId}
       </code>
+      {/* Not prefetched: ten dynamic pages rendered on every visit to the history, for the one opened. */}
+      <Link
+        href={`/payments/${encodeURIComponent(payment.id)}`}
+        prefetch={false}
+        className={`shrink-0 self-start text-sm after:absolute after:inset-0 sm:self-center ${linkClass}`}
+      >
+        View<span className="sr-only"> the {money(payment.amount)} payment</span>
+        <span aria-hidden="true"> →</span>
+      </Link>
     </li>
   );
 }

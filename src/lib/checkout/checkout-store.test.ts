@@ -12,10 +12,10 @@ function memoryStorage(initial: Record<string, string> = {}) {
 }
 
 const STATE: CheckoutState = {
-  draft: { amountText: "12.50", currency: "gbp", paymentMethod: "pm_card_authenticationRequired" },
+  draft: { amountText: "12.50", currency: "gbp" },
   attempt: {
     key: "0b6f5e0e-2f4c-4c55-9d0b-6d8b0b1c2d3e",
-    request: { amount: 1_250, currency: "gbp", paymentMethod: "pm_card_authenticationRequired" },
+    request: { amount: 1_250, currency: "gbp", confirmationToken: "ctoken_1Abc" },
     state: "sending",
     startedAt: "2026-11-25T12:00:00.000Z",
   },
@@ -39,7 +39,8 @@ describe("createCheckoutStore", () => {
   it.each([
     ["not JSON", "{"],
     ["another shape", JSON.stringify({ key: "k" })],
-    ["an unknown card", JSON.stringify({ ...STATE, draft: { ...STATE.draft, paymentMethod: "pm_card_unknown" } })],
+    ["an unknown currency", JSON.stringify({ ...STATE, draft: { ...STATE.draft, currency: "xyz" } })],
+    ["a request without a card", JSON.stringify({ ...STATE, attempt: { ...STATE.attempt, request: { amount: 1_250, currency: "gbp" } } })],
     ["an invalid stored request", JSON.stringify({ ...STATE, attempt: { ...STATE.attempt, request: { amount: 1 } } })],
   ])("ignores stored data that is %s", (_what, raw) => {
     const storage = memoryStorage({ [CHECKOUT_STORAGE_KEY]: raw });

@@ -1,12 +1,14 @@
 import { z } from "zod";
 import { CURRENCY_CODES, type Currency } from "../currencies";
-import { createPaymentSchema, TEST_PAYMENT_METHODS } from "../schemas/payment";
+import { createPaymentSchema } from "../schemas/payment";
+import { keyedAttemptSchema } from "./keyed-attempt";
 import type { PaymentAttempt } from "./payment-attempt";
 
-export type TestPaymentMethod = keyof typeof TEST_PAYMENT_METHODS;
-
-/** The form as the customer left it; the amount as typed, in major units. */
-export type CheckoutDraft = { amountText: string; currency: Currency; paymentMethod: TestPaymentMethod };
+/**
+ * The form as the customer left it; the amount as typed, in major units. The card is not
+ * here: it lives in Stripe's Payment Element, and only its token is sent and stored.
+ */
+export type CheckoutDraft = { amountText: string; currency: Currency };
 
 export type CheckoutState = { draft: CheckoutDraft; attempt: PaymentAttempt | null };
 
@@ -17,28 +19,16 @@ export type CheckoutStore = {
 };
 
 /** Versioned, so that a page of a later release never misreads what this one stored. */
-export const CHECKOUT_STORAGE_KEY = "checkout:v1";
+export const CHECKOUT_STORAGE_KEY = "checkout:v2";
 
-export const DEFAULT_DRAFT: CheckoutDraft = { amountText: "25.00", currency: "eur", paymentMethod: "pm_card_visa" };
-
-const METHODS = Object.keys(TEST_PAYMENT_METHODS) as [TestPaymentMethod, ...TestPaymentMethod[]];
+export const DEFAULT_DRAFT: CheckoutDraft = { amountText: "25.00", currency: "eur" };
 
 const storedSchema = z.object({
   draft: z.object({
     amountText: z.string().max(50),
     currency: z.enum(CURRENCY_CODES),
-    paymentMethod: z.enum(METHODS),
   }),
-  attempt: z
-    .object({
-      key: z.string().min(1).max(255),
-      // The request as it was sent: a resumed attempt must send exactly the same body, or
-      // the server would answer 422 for a reused key.
-      request: createPaymentSchema,
-      state: z.enum(["sending", "unresolved"]),
-      startedAt: z.string(),
-    })
-    .nullable(),
+  attempt: keyedAttemptSchema(createPaymentSchema).nullable(),
 });
 
 type KeyValueStorage = Pick<Storage, "getItem" | "setItem">;

@@ -1,20 +1,14 @@
-import { createPaymentSchema, type CreatePaymentInput } from "../schemas/payment";
+import type { PaymentTerms } from "./payment-attempt";
 import type { CheckoutDraft } from "./checkout-store";
 import { parseAmount } from "./parse-amount";
 
-export type DraftRequest = { ok: true; request: CreatePaymentInput } | { ok: false; error: string };
+export type DraftTerms = { ok: true; terms: PaymentTerms } | { ok: false; error: string };
 
 /**
- * The POST /api/payments body for what the form holds, checked with the same schema as the
- * server, or the message to show under the amount.
+ * What the form asks to pay, or the message to show under the amount. The amount's rules
+ * (minimum per currency, maximum) are parseAmount's, the same as the server's schema.
  */
-export function draftRequest(draft: CheckoutDraft): DraftRequest {
+export function draftTerms(draft: CheckoutDraft): DraftTerms {
   const amount = parseAmount(draft.amountText, draft.currency);
-  if (!amount.ok) return amount;
-  const parsed = createPaymentSchema.safeParse({
-    amount: amount.amount,
-    currency: draft.currency,
-    paymentMethod: draft.paymentMethod,
-  });
-  return parsed.success ? { ok: true, request: parsed.data } : { ok: false, error: parsed.error.issues[0]?.message ?? "Invalid payment." };
+  return amount.ok ? { ok: true, terms: { amount: amount.amount, currency: draft.currency } } : amount;
 }

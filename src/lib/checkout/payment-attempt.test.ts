@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { TolerantPaymentResponse } from "../schemas/payment-response";
-import { attemptFor, attemptToResume, settleAttempt, type PaymentAttempt } from "./payment-attempt";
+import { attemptToResume, newAttempt, reusableAttempt, settleAttempt, type PaymentAttempt } from "./payment-attempt";
 import type { PaymentOutcome } from "./submit-payment";
 
-const REQUEST = { amount: 2_500, currency: "eur", paymentMethod: "pm_card_visa" } as const;
+const REQUEST = { amount: 2_500, currency: "eur", confirmationToken: "ctoken_1" } as const;
+const TERMS = { amount: 2_500, currency: "eur" } as const;
 const NOW = new Date("2026-11-25T12:00:00Z");
-let counter = 0;
-const newKey = () => `key-${++counter}`;
 
 const PAYMENT = { id: "p", status: "succeeded", amount: 2_500, currency: "eur" } as TolerantPaymentResponse;
 
@@ -14,29 +13,27 @@ function unresolved(request = REQUEST): PaymentAttempt {
   return { key: "old-key", request, state: "unresolved", startedAt: "2026-11-25T11:59:00.000Z" };
 }
 
-describe("attemptFor", () => {
-  it("starts a payment with a new key", () => {
-    expect(attemptFor(null, REQUEST, () => "fresh", NOW)).toEqual({
-      key: "fresh",
-      request: REQUEST,
-      state: "sending",
-      startedAt: NOW.toISOString(),
-    });
+describe("newAttempt", () => {
+  it("starts a payment with its own key and exactly this request", () => {
+    expect(newAttempt(REQUEST, "fresh", NOW)).toEqual({ key: "fresh", request: REQUEST, state: "sending", startedAt: NOW.toISOString() });
+  });
+});
+
+describe("reusableAttempt", () => {
+  it("is nothing when there is no attempt", () => {
+    expect(reusableAttempt(null, REQUEST)).toBeNull();
   });
 
-  it("reuses the key of an unfinished attempt for exactly the same payment", () => {
-    expect(attemptFor(unresolved(), { ...REQUEST }, newKey, NOW)).toEqual({ ...unresolved(), state: "sending" });
+  it("is the unfinished attempt, key and card token included, for exactly the same payment", () => {
+    expect(reusableAttempt(unresolved(), { amount: 2_500, currency: "eur" })).toEqual({ ...unresolved(), state: "sending" });
   });
 
   it.each([
-    ["amount", { ...REQUEST, amount: 2_600 }],
-    ["currency", { ...REQUEST, currency: "usd" as const }],
-    ["card", { ...REQUEST, paymentMethod: "pm_card_chargeDeclined" }],
-    ["description", { ...REQUEST, description: "Order 7" }],
-  ])("takes a new key when the %s changed", (_what, request) => {
-    const attempt = attemptFor(unresolved(), request, () => "fresh", NOW);
-    expect(attempt.key).toBe("fresh");
-    expect(attempt.request).toEqual(request);
+    ["amount", { ...TERMS, amount: 2_600 }],
+    ["currency", { ...TERMS, currency: "usd" as const }],
+    ["description", { ...TERMS, description: "Order 7" }],
+  ])("is nothing when the %s changed: a new payment takes a new key", (_what, terms) => {
+    expect(reusableAttempt(unresolved(), terms)).toBeNull();
   });
 });
 

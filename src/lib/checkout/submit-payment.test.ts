@@ -3,13 +3,14 @@ import { PAYMENTS_PATH } from "../routes";
 import type { PaymentResponse } from "../schemas/payment-response";
 import { submitPayment, type RetryReason } from "./submit-payment";
 
-const REQUEST = { amount: 2_500, currency: "eur", paymentMethod: "pm_card_visa" } as const;
+const REQUEST = { amount: 2_500, currency: "eur", confirmationToken: "ctoken_1" } as const;
 const PAYMENT: PaymentResponse = {
   id: "6f1c2a4e-0000-4000-8000-000000000001",
   status: "succeeded",
   amount: 2_500,
   currency: "eur",
   description: null,
+  card: { brand: "visa", last4: "4242" },
   paymentIntentId: "pi_123",
   failureCode: null,
   amountRefunded: 0,

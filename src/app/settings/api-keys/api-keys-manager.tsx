@@ -4,17 +4,18 @@ import { useRouter } from "next/navigation";
 import { useActionState, useState, useTransition } from "react";
 import { FormAlert } from "@/components/form-alert";
 import { SubmitButton } from "@/components/submit-button";
+import { LocalTime } from "@/components/local-time";
 import { TextField } from "@/components/text-field";
 import { createApiKeySchema } from "@/lib/schemas/api-key";
 
-type Moment = { iso: string; text: string };
+/** A key as the page lists it; moments as ISO 8601, shown in the viewer's time zone. */
 export type ApiKeyRow = {
   id: string;
   name: string;
   prefix: string;
-  created: Moment;
-  lastUsed: Moment | null;
-  revoked: Moment | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
 };
 
 type NewKey = { name: string; secret: string };
@@ -83,7 +84,7 @@ export function ApiKeysManager({ keys }: { keys: ApiKeyRow[] }) {
         {keys.length === 0 ? (
           <p className="text-slate-600">No keys yet.</p>
         ) : (
-          <KeyTable keys={keys} />
+          <KeyList keys={keys} />
         )}
       </section>
     </div>
@@ -124,7 +125,11 @@ function NewKeyPanel({ created, onDismiss }: { created: NewKey; onDismiss: () =>
   );
 }
 
-function KeyTable({ keys }: { keys: ApiKeyRow[] }) {
+/**
+ * One card per key, stacked on a phone and a row of columns from `sm`: the Revoke button
+ * stays in view at any width, where a five-column table scrolled it off a phone's screen.
+ */
+function KeyList({ keys }: { keys: ApiKeyRow[] }) {
   const router = useRouter();
   const [revoking, startRevoke] = useTransition();
   const [error, setError] = useState<string | null>(null);
@@ -145,50 +150,49 @@ function KeyTable({ keys }: { keys: ApiKeyRow[] }) {
   return (
     <>
       <FormAlert message={error} />
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="w-full text-left text-sm">
-          <thead className="bg-slate-100 text-slate-700">
-            <tr>
-              <th scope="col" className="px-4 py-2 font-medium">Name</th>
-              <th scope="col" className="px-4 py-2 font-medium">Key</th>
-              <th scope="col" className="px-4 py-2 font-medium">Created</th>
-              <th scope="col" className="px-4 py-2 font-medium">Last used</th>
-              <th scope="col" className="px-4 py-2 font-medium">Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.map((key) => (
-              <tr key={key.id} className="border-t border-slate-200">
-                <td className="px-4 py-2 font-medium">{key.name}</td>
-                <td className="px-4 py-2 font-mono">{key.prefix}…</td>
-                <td className="px-4 py-2">
-                  <time dateTime={key.created.iso}>{key.created.text}</time>
-                </td>
-                <td className="px-4 py-2">
-                  {key.lastUsed ? <time dateTime={key.lastUsed.iso}>{key.lastUsed.text}</time> : "Never"}
-                </td>
-                <td className="px-4 py-2">
-                  {key.revoked ? (
-                    <span className="text-slate-500">
-                      Revoked <time dateTime={key.revoked.iso}>{key.revoked.text}</time>
-                    </span>
-                  ) : (
-                    <button
-                      type="button"
-                      disabled={revoking}
-                      onClick={() => revoke(key)}
-                      aria-label={`Revoke ${key.name}`}
-                      className="rounded-md border border-red-300 px-3 py-1 text-red-700 hover:bg-red-50 disabled:opacity-60"
-                    >
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ul role="list" aria-labelledby="your-keys" className="divide-y divide-slate-200 rounded-lg border border-slate-200 bg-white">
+        {keys.map((key) => (
+          <li key={key.id} className="flex flex-col gap-3 px-4 py-4 text-sm sm:flex-row sm:items-center sm:gap-6">
+            <div className="flex min-w-0 grow flex-col gap-0.5">
+              <span className={`break-words font-medium ${key.revokedAt ? "text-slate-500" : "text-slate-900"}`}>{key.name}</span>
+              <span className="font-mono text-slate-600">
+                <span className="sr-only">Key </span>
+                {key.prefix}…
+              </span>
+            </div>
+            <dl className="grid shrink-0 grid-cols-[auto_minmax(0,1fr)] gap-x-3 gap-y-0.5 text-slate-600 sm:w-72">
+              <dt>Created</dt>
+              <dd className="text-slate-900">
+                <LocalTime iso={key.createdAt} />
+              </dd>
+              <dt>Last used</dt>
+              <dd className="text-slate-900">{key.lastUsedAt ? <LocalTime iso={key.lastUsedAt} /> : "Never"}</dd>
+              {key.revokedAt && (
+                <>
+                  <dt>Revoked</dt>
+                  <dd className="text-red-700">
+                    <LocalTime iso={key.revokedAt} />
+                  </dd>
+                </>
+              )}
+            </dl>
+            {/* Kept for a revoked key too, empty, so that the columns line up from row to row. */}
+            <div className="shrink-0 empty:hidden sm:w-20 sm:text-right sm:empty:block">
+              {!key.revokedAt && (
+                <button
+                  type="button"
+                  disabled={revoking}
+                  onClick={() => revoke(key)}
+                  aria-label={`Revoke ${key.name}`}
+                  className="rounded-md border border-red-300 px-3 py-1 text-red-700 hover:bg-red-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600 disabled:opacity-60"
+                >
+                  Revoke
+                </button>
+              )}
+            </div>
+          </li>
+        ))}
+      </ul>
     </>
   );
 }

@@ -1,12 +1,9 @@
 import type { Metadata } from "next";
-import { formatTimestamp } from "@/lib/display-format";
 import { listApiKeys } from "@/server/auth/api-keys";
 import { requirePageUser } from "@/server/auth/require-page-user";
 import { ApiKeysManager, type ApiKeyRow } from "./api-keys-manager";
 
 export const metadata: Metadata = { title: "API keys · Idempotent payments" };
-
-const when = (date: Date | null) => (date ? formatTimestamp(date) : null);
 
 export default async function ApiKeysPage() {
   const user = await requirePageUser("/settings/api-keys");
@@ -15,13 +12,13 @@ export default async function ApiKeysPage() {
     id: key.id,
     name: key.name,
     prefix: key.prefix,
-    created: when(key.createdAt)!,
-    lastUsed: when(key.lastUsedAt),
-    revoked: when(key.revokedAt),
+    createdAt: key.createdAt.toISOString(),
+    lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+    revokedAt: key.revokedAt?.toISOString() ?? null,
   }));
 
   return (
-    <main className="mx-auto flex max-w-4xl flex-col gap-6 px-6 py-10">
+    <main className="mx-auto flex w-full max-w-4xl flex-col gap-6 px-4 py-8 sm:px-6 sm:py-10">
       <div className="flex flex-col gap-2">
         <h1 className="text-2xl font-semibold tracking-tight">API keys</h1>
         <p className="text-slate-600">

@@ -8,6 +8,6 @@ export const dynamic = "force-dynamic";
 export const { GET, POST, PUT, PATCH, DELETE, OPTIONS } = route({
   /** One of the caller's payments; another user's id answers 404. */
   GET: withUser<{ id: string }>(async ({ params, user }) =>
-    Response.json(await getPayment(user.id, resourceId(params.id, "No such payment."))),
+    Response.json(await getPayment(user.id, resourceId(params.id, "No such payment."), { refresh: true })),
   ),
 });
