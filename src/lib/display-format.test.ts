@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCardBrand, formatMoney, formatTimestamp, formatZonedTimestamp } from "./display-format";
+import { formatCardBrand, formatDisputeStatus, formatMoney, formatTimestamp, formatZonedTimestamp } from "./display-format";
 
 describe("formatMoney", () => {
   it("shows minor units in the display locale, whatever the runtime's", () => {
@@ -56,5 +56,17 @@ describe("formatCardBrand", () => {
     expect(formatCardBrand("new_brand")).toBe("New brand");
     expect(formatCardBrand("constructor")).toBe("Constructor");
     expect(formatCardBrand("")).toBe("Card");
+  });
+});
+
+describe("formatDisputeStatus", () => {
+  it("says what Stripe's statuses mean for the customer", () => {
+    expect(formatDisputeStatus("needs_response")).toBe("awaiting the merchant's response");
+    expect(formatDisputeStatus("lost")).toBe("resolved for the cardholder");
+  });
+
+  it("shows a status it does not know in words, and never a property of Object", () => {
+    expect(formatDisputeStatus("new_status")).toBe("new status");
+    expect(formatDisputeStatus("constructor")).toBe("constructor");
   });
 });

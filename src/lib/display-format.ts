@@ -71,3 +71,20 @@ export function formatCardBrand(brand: string): string {
   const words = brand.replaceAll("_", " ").trim();
   return words ? words.charAt(0).toUpperCase() + words.slice(1) : "Card";
 }
+
+/** Stripe's dispute statuses, as a customer reads them. */
+const DISPUTE_STATUSES: Record<string, string> = {
+  warning_needs_response: "inquiry opened",
+  needs_response: "awaiting the merchant's response",
+  warning_under_review: "inquiry under review",
+  under_review: "under review by the bank",
+  won: "resolved for the merchant",
+  lost: "resolved for the cardholder",
+  warning_closed: "inquiry closed",
+  prevented: "prevented",
+};
+
+/** A dispute's status as Stripe names it, for people; a status added later shows in words. */
+export function formatDisputeStatus(status: string): string {
+  return (Object.hasOwn(DISPUTE_STATUSES, status) ? DISPUTE_STATUSES[status] : undefined) ?? status.replaceAll("_", " ");
+}

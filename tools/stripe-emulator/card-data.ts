@@ -14,7 +14,9 @@ interface Brand {
 }
 
 // The issuer prefixes of the brands a test number can have (docs.stripe.com/testing#cards).
-const BRANDS: readonly Brand[] = [
+// assets/payment-frame.js checks numbers in the browser with the same prefixes, as Stripe.js
+// does before the API checks them again; stripe-js-assets.test.ts keeps the two in step.
+export const BRANDS: readonly Brand[] = [
   { brand: "amex", displayBrand: "american_express", prefix: /^3[47]/, length: 15, cvcLength: 4 },
   { brand: "diners", displayBrand: "diners_club", prefix: /^3(0[0-5]|[689])/, length: 14, cvcLength: 3 },
   { brand: "jcb", displayBrand: "jcb", prefix: /^35/, length: 16, cvcLength: 3 },

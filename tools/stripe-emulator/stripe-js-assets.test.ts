@@ -1,6 +1,8 @@
 import { Script } from "node:vm";
 import { describe, expect, it } from "vitest";
+import { BRANDS } from "./card-data";
 import { type StripeEmulator } from "./index";
+import { paymentFrameScript } from "./stripe-js-assets";
 import { rawRequest, startEmulatorForFile } from "./test-helpers";
 
 let emulator: StripeEmulator;
@@ -10,6 +12,14 @@ startEmulatorForFile({}, (started) => {
 
 // The browser side of these is exercised in Chromium by tests/e2e/stripe-js-stand-in.test.ts.
 describe("what a browser loads from the emulator", () => {
+  it("checks card numbers in the frame with the API's own brand prefixes", () => {
+    const frame = paymentFrameScript();
+    for (const { brand, prefix } of BRANDS) {
+      expect(frame, brand).toContain(`brand: "${brand}"`);
+      expect(frame, brand).toContain(`prefix: ${String(prefix)}`);
+    }
+  });
+
   it.each([
     ["/v3", "3"],
     ["/v3/", "3"],

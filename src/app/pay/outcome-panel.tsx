@@ -2,9 +2,11 @@
 
 import Link from "next/link";
 import { useEffect, useRef, type ReactNode } from "react";
+import { CardLabel } from "@/components/card-label";
+import { DetailRow } from "@/components/detail-row";
 import { PaymentStatusBadge } from "@/components/payment-status-badge";
 import type { PaymentOutcome } from "@/lib/checkout/submit-payment";
-import { formatCardBrand, formatMoney } from "@/lib/display-format";
+import { formatMoney } from "@/lib/display-format";
 import type { CreatePaymentInput } from "@/lib/schemas/payment";
 
 /** An answer the server stored for the key: the payment, or its decline. Ends the attempt. */
@@ -54,21 +56,20 @@ export function OutcomePanel({ outcome, request, idempotencyKey, onNewPayment }:
       </div>
 
       <dl className="divide-y divide-slate-100 border-t border-slate-200 px-5 text-sm sm:px-8">
-        <Row term="Amount">{amount}</Row>
+        <DetailRow term="Amount">{amount}</DetailRow>
         {card && (
-          <Row term="Card">
-            {formatCardBrand(card.brand)} <span aria-hidden="true">••••</span>
-            <span className="sr-only">ending in</span> {card.last4}
-          </Row>
+          <DetailRow term="Card">
+            <CardLabel card={card} />
+          </DetailRow>
         )}
-        {declineCode && <Row term="Decline code">{declineCode}</Row>}
-        <Row term="PaymentIntent">
+        {declineCode && <DetailRow term="Decline code">{declineCode}</DetailRow>}
+        <DetailRow term="PaymentIntent">
           <code className="break-all font-mono text-xs">{payment?.paymentIntentId ?? "—"}</code>
-        </Row>
-        <Row term="Idempotency key">
+        </DetailRow>
+        <DetailRow term="Idempotency key">
           <code className="break-all font-mono text-xs">{idempotencyKey}</code>
-        </Row>
-        <Row term="Replayed">
+        </DetailRow>
+        <DetailRow term="Replayed">
           {outcome.replayed ? (
             <span>
               <strong className="font-medium">Yes</strong> — the stored answer to an earlier attempt with this key. You
@@ -77,7 +78,7 @@ export function OutcomePanel({ outcome, request, idempotencyKey, onNewPayment }:
           ) : (
             <span>No — the first answer for this key.</span>
           )}
-        </Row>
+        </DetailRow>
       </dl>
 
       <div className="flex flex-col-reverse gap-3 border-t border-slate-200 bg-slate-50 px-5 py-4 sm:flex-row sm:justify-end sm:px-8">
@@ -103,15 +104,6 @@ export function OutcomePanel({ outcome, request, idempotencyKey, onNewPayment }:
 
 const secondaryButtonClass =
   "rounded-md border border-slate-300 bg-white px-4 py-2 text-center font-medium text-slate-800 hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
-
-function Row({ term, children }: { term: string; children: ReactNode }) {
-  return (
-    <div className="flex flex-col gap-1 py-3 sm:flex-row sm:gap-4">
-      <dt className="shrink-0 text-slate-500 sm:w-36">{term}</dt>
-      <dd className="min-w-0 text-slate-900">{children}</dd>
-    </div>
-  );
-}
 
 function lookFor(status: string): Look {
   switch (status) {

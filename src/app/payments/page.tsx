@@ -1,8 +1,9 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { CardLabel } from "@/components/card-label";
 import { LocalTime } from "@/components/local-time";
 import { PaymentStatusBadge } from "@/components/payment-status-badge";
-import { formatCardBrand, formatMoney } from "@/lib/display-format";
+import { formatDisputeStatus, formatMoney } from "@/lib/display-format";
 import { listPaymentsQuerySchema } from "@/lib/schemas/payment";
 import type { PaymentListResponse, PaymentResponse } from "@/lib/schemas/payment-response";
 import { requirePageUser } from "@/server/auth/require-page-user";
@@ -99,18 +100,6 @@ async function readPage(userId: string, cursor: string | undefined): Promise<Pay
   }
 }
 
-/** Stripe's dispute statuses, as a customer reads them. */
-const DISPUTE_STATUSES: Record<string, string> = {
-  warning_needs_response: "inquiry opened",
-  needs_response: "awaiting the merchant's response",
-  warning_under_review: "inquiry under review",
-  under_review: "under review by the bank",
-  won: "resolved for the merchant",
-  lost: "resolved for the cardholder",
-  warning_closed: "inquiry closed",
-  prevented: "prevented",
-};
-
 /**
  * A payment, linked to its page: the whole row is the link's target (its ::after covers the
  * row), while the one link keeps a single tab stop and a name for screen readers.
@@ -129,8 +118,7 @@ function PaymentRow({ payment }: { payment: PaymentResponse }) {
           {payment.card && (
             <>
               {" "}
-              · {formatCardBrand(payment.card.brand)} <span aria-hidden="true">••••</span>
-              <span className="sr-only">ending in</span> {payment.card.last4}
+              · <CardLabel card={payment.card} />
             </>
           )}{" "}
           · <LocalTime iso={payment.createdAt} />
@@ -150,7 +138,7 @@ function PaymentRow({ payment }: { payment: PaymentResponse }) {
         {payment.dispute && (
           <p className="text-sm text-amber-900">
             Disputed{payment.dispute.reason ? ` (${payment.dispute.reason.replaceAll("_", " ")})` : ""}:{" "}
-            {DISPUTE_STATUSES[payment.dispute.status] ?? payment.dispute.status.replaceAll("_", " ")}
+            {formatDisputeStatus(payment.dispute.status)}
             {payment.dispute.amount !== null && (
               <>
                 {" "}

@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { memoryStorage } from "../../../tests/helpers/browser-seams";
 import { CHECKOUT_STORAGE_KEY, createCheckoutStore, DEFAULT_DRAFT, type CheckoutState } from "./checkout-store";
 
-/** sessionStorage's contract, in memory. */
-function memoryStorage(initial: Record<string, string> = {}) {
-  const items = new Map(Object.entries(initial));
-  return {
-    items,
-    getItem: (key: string) => items.get(key) ?? null,
-    setItem: (key: string, value: string) => void items.set(key, value),
-  };
-}
 
 const STATE: CheckoutState = {
   draft: { amountText: "12.50", currency: "gbp" },

@@ -1,13 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { keyedRequest, type KeyedAnswer, type RetryReason, type Verdict } from "./keyed-request";
+import { json, problem, scriptedSeams, type Step } from "../../../tests/helpers/browser-seams";
+import { keyedRequest, type KeyedAnswer, type Verdict } from "./keyed-request";
 
-type Step = Response | Error;
 type Created = { kind: "created"; id: string; replayed: boolean };
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
-const problem = (status: number, code: string, detail: string, headers: Record<string, string> = {}) =>
-  json(status, { type: `/docs/errors#${code}`, title: code, status, detail, code, requestId: "req_1" }, headers);
 
 /** A request's own rules: its 201 carries `{id}`, and a body without one was cut off. */
 function createdVerdict({ status, body, replayed }: KeyedAnswer): Verdict<Created> | undefined {
@@ -18,9 +14,7 @@ function createdVerdict({ status, body, replayed }: KeyedAnswer): Verdict<Create
 
 /** Runs keyedRequest against scripted answers; records every request, every wait and every answer classified. */
 async function run(steps: Step[], maxAttempts?: number) {
-  const requests: Array<{ url: string; init: RequestInit }> = [];
-  const sleeps: number[] = [];
-  const attempts: Array<[number, RetryReason | null]> = [];
+  const { requests, sleeps, attempts, seams } = scriptedSeams(steps);
   const answers: KeyedAnswer[] = [];
   const outcome = await keyedRequest({
     path: "/api/things",
@@ -32,16 +26,7 @@ async function run(steps: Step[], maxAttempts?: number) {
       return createdVerdict(answer);
     },
     maxAttempts,
-    random: () => 0,
-    sleep: async (ms) => void sleeps.push(ms),
-    onAttempt: (attempt, retrying) => void attempts.push([attempt, retrying]),
-    fetch: async (url, init) => {
-      requests.push({ url: String(url), init: init ?? {} });
-      const step = steps.shift();
-      if (!step) throw new Error("no more scripted answers");
-      if (step instanceof Error) throw step;
-      return step;
-    },
+    ...seams,
   });
   return { outcome, requests, sleeps, attempts, answers };
 }
@@ -63,8 +48,8 @@ describe("keyedRequest", () => {
   it("retries a network error, a request in progress and an unavailable service with the same key and body, honouring Retry-After", async () => {
     const { outcome, requests, sleeps, attempts } = await run([
       new TypeError("Failed to fetch"),
-      problem(409, "idempotency_request_in_progress", "still running", { "Retry-After": "3" }),
-      problem(503, "service_unavailable", "database down", { "Retry-After": "Thu, 01 Jan 1970 00:00:00 GMT" }),
+      problem(409, "idempotency_request_in_progress", "still running", {}, { "Retry-After": "3" }),
+      problem(503, "service_unavailable", "database down", {}, { "Retry-After": "Thu, 01 Jan 1970 00:00:00 GMT" }),
       problem(500, "internal_error", "bug"),
       json(201, { id: "t1" }, { "Idempotent-Replayed": "true" }),
     ]);
@@ -83,7 +68,7 @@ describe("keyedRequest", () => {
   });
 
   it("hands the request's own rules the status, the body, the replay flag and a known problem", async () => {
-    const { answers } = await run([problem(409, "idempotency_request_in_progress", "wait", { "Idempotent-Replayed": "true" }), json(201, { id: "t1" })]);
+    const { answers } = await run([problem(409, "idempotency_request_in_progress", "wait", {}, { "Idempotent-Replayed": "true" }), json(201, { id: "t1" })]);
     expect(answers[0]).toMatchObject({ status: 409, replayed: true, problem: { code: "idempotency_request_in_progress", detail: "wait" } });
     expect(answers[1]).toEqual({ status: 201, body: { id: "t1" }, replayed: false, problem: null });
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { memoryStorage } from "../../../tests/helpers/browser-seams";
 import {
   refundAttemptFor,
   refundAttemptStore,
@@ -13,16 +14,6 @@ const PAYMENT_ID = "6f1c2a4e-0000-4000-8000-000000000001";
 const NOW = new Date("2026-11-25T12:00:00Z");
 const ATTEMPT: RefundAttempt = { key: "old-key", request: { amount: 1_000 }, state: "sending", startedAt: "2026-11-25T11:59:00.000Z" };
 
-/** sessionStorage's contract, in memory. */
-function memoryStorage(initial: Record<string, string> = {}) {
-  const items = new Map(Object.entries(initial));
-  return {
-    items,
-    getItem: (key: string) => items.get(key) ?? null,
-    setItem: (key: string, value: string) => void items.set(key, value),
-    removeItem: (key: string) => void items.delete(key),
-  };
-}
 
 describe("refundAttemptStore", () => {
   it("keeps one attempt per payment, written through, so that a reload finds the same key", () => {

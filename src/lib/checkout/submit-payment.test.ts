@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { PAYMENTS_PATH } from "../routes";
 import type { PaymentResponse } from "../schemas/payment-response";
-import { submitPayment, type RetryReason } from "./submit-payment";
+import { json, problem, scriptedSeams, type Step } from "../../../tests/helpers/browser-seams";
+import { submitPayment } from "./submit-payment";
 
 const REQUEST = { amount: 2_500, currency: "eur", confirmationToken: "ctoken_1" } as const;
 const PAYMENT: PaymentResponse = {
@@ -19,35 +20,16 @@ const PAYMENT: PaymentResponse = {
   createdAt: "2026-11-25T12:00:00.000Z",
 };
 
-type Step = Response | Error;
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { "Content-Type": status >= 400 ? "application/problem+json" : "application/json", ...headers },
-  });
-const problem = (status: number, code: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
-  json(status, { type: `/docs/errors#${code}`, title: code, status, detail, code, requestId: "req_1", ...extra }, headers);
 
 /** Runs submitPayment against scripted answers; records every request and every wait. */
 async function run(steps: Step[], maxAttempts?: number) {
-  const requests: Array<{ url: string; init: RequestInit }> = [];
-  const sleeps: number[] = [];
-  const attempts: Array<[number, RetryReason | null]> = [];
+  const { requests, sleeps, attempts, seams } = scriptedSeams(steps);
   const outcome = await submitPayment({
     key: "key-1",
     request: REQUEST,
     maxAttempts,
-    random: () => 0,
-    sleep: async (ms) => void sleeps.push(ms),
-    onAttempt: (attempt, retrying) => void attempts.push([attempt, retrying]),
-    fetch: async (url, init) => {
-      requests.push({ url: String(url), init: init ?? {} });
-      const step = steps.shift();
-      if (!step) throw new Error("no more scripted answers");
-      if (step instanceof Error) throw step;
-      return step;
-    },
+    ...seams,
   });
   return { outcome, requests, sleeps, attempts };
 }

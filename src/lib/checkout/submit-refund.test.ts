@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { refundsPath } from "../routes";
 import type { RefundResponse } from "../schemas/refund-response";
+import { json, keysOf, problem, scriptedSeams, type Step } from "../../../tests/helpers/browser-seams";
 import { submitRefund } from "./submit-refund";
 
 const PAYMENT_ID = "6f1c2a4e-0000-4000-8000-000000000001";
@@ -13,39 +14,21 @@ const REFUND: RefundResponse = {
   createdAt: "2026-11-25T12:00:00.000Z",
 };
 
-type Step = Response | Error;
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { "Content-Type": status >= 400 ? "application/problem+json" : "application/json", ...headers },
-  });
-const problem = (status: number, code: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
-  json(status, { type: `/docs/errors#${code}`, title: code, status, detail, code, requestId: "req_1", ...extra }, headers);
 
 /** Runs submitRefund against scripted answers; records every request and every wait. */
 async function run(steps: Step[], maxAttempts?: number) {
-  const requests: Array<{ url: string; init: RequestInit }> = [];
-  const sleeps: number[] = [];
+  const { requests, sleeps, seams } = scriptedSeams(steps);
   const outcome = await submitRefund({
     paymentId: PAYMENT_ID,
     key: "refund-key-1",
     request: { amount: 1_000 },
     maxAttempts,
-    random: () => 0,
-    sleep: async (ms) => void sleeps.push(ms),
-    fetch: async (url, init) => {
-      requests.push({ url: String(url), init: init ?? {} });
-      const step = steps.shift();
-      if (!step) throw new Error("no more scripted answers");
-      if (step instanceof Error) throw step;
-      return step;
-    },
+    ...seams,
   });
   return { outcome, requests, sleeps };
 }
 
-const keysOf = (requests: Array<{ init: RequestInit }>) => requests.map((r) => (r.init.headers as Record<string, string>)["Idempotency-Key"]);
 
 describe("submitRefund", () => {
   it("POSTs the amount to the payment's refunds with the key, and returns the refund", async () => {

@@ -12,6 +12,8 @@
   const parentOrigin = query.get("parent_origin") ?? "";
   const TAG = "payment-frame";
 
+  // The prefixes of card-data.ts's BRANDS (stripe-js-assets.test.ts keeps them in step), with
+  // what only the form needs: how a number is grouped as it is typed.
   const BRANDS = [
     { brand: "amex", label: "American Express", prefix: /^3[47]/, lengths: [15], gaps: [4, 10], cvc: 4 },
     { brand: "diners", label: "Diners Club", prefix: /^3(0[0-5]|[689])/, lengths: [14, 16], gaps: [4, 10], cvc: 3 },

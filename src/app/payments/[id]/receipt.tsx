@@ -1,25 +1,14 @@
-import type { ReactNode } from "react";
+import { CardLabel } from "@/components/card-label";
+import { DetailRow } from "@/components/detail-row";
 import { LocalTime } from "@/components/local-time";
 import { PaymentStatusBadge } from "@/components/payment-status-badge";
-import { formatCardBrand, formatMoney } from "@/lib/display-format";
+import { formatDisputeStatus, formatMoney } from "@/lib/display-format";
 import type { PaymentDetailResponse } from "@/lib/schemas/payment-response";
 import type { PaymentKey } from "@/server/payments/payment-key";
 import { RefundList } from "./refund-list";
 import { statusExplanation } from "./status-explanation";
 
 type Props = { payment: PaymentDetailResponse; idempotencyKey: PaymentKey | null };
-
-/** Stripe's dispute statuses, as a customer reads them (the same words as the payment history). */
-const DISPUTE_STATUSES: Record<string, string> = {
-  warning_needs_response: "inquiry opened",
-  needs_response: "awaiting the merchant's response",
-  warning_under_review: "inquiry under review",
-  under_review: "under review by the bank",
-  won: "resolved for the merchant",
-  lost: "resolved for the cardholder",
-  warning_closed: "inquiry closed",
-  prevented: "prevented",
-};
 
 /** What was paid, with what, when and under which key; and what happened to it since. */
 export function Receipt({ payment, idempotencyKey }: Props) {
@@ -39,29 +28,26 @@ export function Receipt({ payment, idempotencyKey }: Props) {
       </div>
 
       <dl className="divide-y divide-slate-100 border-t border-slate-200 px-5 text-sm sm:px-6">
-        <Row term="Date">
+        <DetailRow term="Date">
           <LocalTime iso={payment.createdAt} />
-        </Row>
-        <Row term="Description">{payment.description ?? <span className="text-slate-500">None</span>}</Row>
-        <Row term="Card">
+        </DetailRow>
+        <DetailRow term="Description">{payment.description ?? <span className="text-slate-500">None</span>}</DetailRow>
+        <DetailRow term="Card">
           {card ? (
-            <>
-              {formatCardBrand(card.brand)} <span aria-hidden="true">••••</span>
-              <span className="sr-only">ending in</span> {card.last4}
-            </>
+            <CardLabel card={card} />
           ) : (
             <span className="text-slate-500">Not known</span>
           )}
-        </Row>
+        </DetailRow>
         {payment.failureCode && (
-          <Row term="Failure code">
+          <DetailRow term="Failure code">
             <code className="break-all font-mono text-xs">{payment.failureCode}</code>
-          </Row>
+          </DetailRow>
         )}
-        <Row term="PaymentIntent">
+        <DetailRow term="PaymentIntent">
           <code className="break-all font-mono text-xs">{payment.paymentIntentId}</code>
-        </Row>
-        <Row term="Idempotency key">
+        </DetailRow>
+        <DetailRow term="Idempotency key">
           {idempotencyKey ? (
             <>
               <code className="break-all font-mono text-xs">{idempotencyKey.key}</code>
@@ -70,41 +56,32 @@ export function Receipt({ payment, idempotencyKey }: Props) {
           ) : (
             <span className="text-slate-500">Expired: keys are kept for a day, then cleaned up.</span>
           )}
-        </Row>
+        </DetailRow>
         {payment.amountRefunded > 0 && (
-          <Row term="Refunded">
+          <DetailRow term="Refunded">
             <span className="font-medium tabular-nums">{money(payment.amountRefunded)}</span>
             {payment.amountRefunded >= payment.amount && " (in full)"}
-          </Row>
+          </DetailRow>
         )}
         {payment.amountRefundFailed > 0 && (
-          <Row term="Refund failed">
+          <DetailRow term="Refund failed">
             <span className="text-red-700">
               <span className="font-medium tabular-nums">{money(payment.amountRefundFailed)}</span> was not returned to the card
             </span>
-          </Row>
+          </DetailRow>
         )}
         {dispute && (
-          <Row term="Dispute">
+          <DetailRow term="Dispute">
             <span className="text-amber-900">
-              {Object.hasOwn(DISPUTE_STATUSES, dispute.status) ? DISPUTE_STATUSES[dispute.status] : dispute.status.replaceAll("_", " ")}
+              {formatDisputeStatus(dispute.status)}
               {dispute.reason && ` (${dispute.reason.replaceAll("_", " ")})`}
               {dispute.amount !== null && <> · <span className="tabular-nums">{money(dispute.amount)}</span></>}
             </span>
-          </Row>
+          </DetailRow>
         )}
       </dl>
 
       {payment.refunds.length > 0 && <RefundList refunds={payment.refunds} currency={payment.currency} />}
     </section>
-  );
-}
-
-function Row({ term, children }: { term: string; children: ReactNode }) {
-  return (
-    <div className="flex flex-col gap-1 py-3 sm:flex-row sm:gap-4">
-      <dt className="shrink-0 text-slate-500 sm:w-36">{term}</dt>
-      <dd className="min-w-0 text-slate-900">{children}</dd>
-    </div>
   );
 }
