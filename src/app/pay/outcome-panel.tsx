@@ -118,7 +118,7 @@ function lookFor(status: string): Look {
       return {
         heading: "Authentication required",
         explanation:
-          "Your bank asks you to confirm this payment with 3D Secure. On a live checkout Stripe.js would now open your bank's confirmation step; this test page cannot load it, so the payment waits here and you have not been charged.",
+          "Your bank has not confirmed this payment yet, and you have not been charged. Open the receipt to complete the authentication with your bank.",
         icon: <ShieldIcon />,
         ring: "bg-amber-100 text-amber-700 ring-amber-50",
       };
