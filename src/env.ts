@@ -45,6 +45,20 @@ const schema = databaseSchema
     /** After this many seconds an in-flight key is presumed abandoned and may be taken over. */
     IDEMPOTENCY_LOCK_TIMEOUT: seconds(60),
     RATE_LIMIT_PAYMENTS_PER_MINUTE: z.coerce.number().int().positive().default(30),
+    /** Refunds a user may ask for per minute (replays of a completed key are free). */
+    RATE_LIMIT_REFUNDS_PER_MINUTE: z.coerce.number().int().positive().default(30),
+    /** Failed sign-ins per account (email) within AUTH_THROTTLE_WINDOW_SECONDS before 429. */
+    AUTH_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
+    /** Failed sign-ins per client address within the window before 429. */
+    AUTH_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().default(20),
+    /** Sign-ups per client address within the window before 429. */
+    SIGN_UPS_PER_ADDRESS: z.coerce.number().int().positive().default(10),
+    AUTH_THROTTLE_WINDOW_SECONDS: seconds(900),
+    /**
+     * How many reverse proxies in front of the app append to X-Forwarded-For: the client's
+     * address is that many entries from the right (0: the address Next.js's server saw).
+     */
+    TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
     CRON_SECRET: z.string().min(16).optional(),
     METRICS_TOKEN: z.string().min(16).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
