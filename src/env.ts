@@ -55,8 +55,11 @@ const schema = databaseSchema
     SIGN_UPS_PER_ADDRESS: z.coerce.number().int().positive().default(10),
     AUTH_THROTTLE_WINDOW_SECONDS: seconds(900),
     /**
-     * How many reverse proxies in front of the app append to X-Forwarded-For: the client's
-     * address is that many entries from the right (0: the address Next.js's server saw).
+     * How many reverse proxies in front of the app append to X-Forwarded-* (the outermost one
+     * must append or overwrite what the client sent). The client's address and the app's
+     * origin are read that many entries from the right. With 0, X-Forwarded-Proto/Host are not
+     * read, and the client address is X-Forwarded-For's rightmost entry, which `next start`
+     * only fills in when the client sent none: deploy behind a proxy. See docs/SECURITY.md.
      */
     TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
     CRON_SECRET: z.string().min(16).optional(),

@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   unauthorized: { status: 401, title: "Authentication required" },
   card_declined: { status: 402, title: "The card was declined" },
   forbidden: { status: 403, title: "Not allowed" },
+  forbidden_origin: { status: 403, title: "Cross-site request refused" },
   not_found: { status: 404, title: "Not found" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
   idempotency_request_in_progress: { status: 409, title: "A request with this Idempotency-Key is in progress" },

@@ -1,5 +1,4 @@
 import "server-only";
-import { env } from "@/env";
 import { db } from "@/server/db";
 import { ApiError } from "@/server/http/api-error";
 
@@ -18,14 +17,11 @@ import { ApiError } from "@/server/http/api-error";
  * most calls write nothing but the counter. The (window_start) index is there for a global
  * sweep (`DELETE … WHERE window_start < now() - interval '1 hour'`) should one be wanted.
  *
- * Callers decide what counts: payment creation calls this only for new requests, never
- * for replays of a completed idempotency key.
+ * Callers decide what counts and how many: payment and refund creation call this only for
+ * new requests, never for replays of a completed idempotency key, each with its own action
+ * and its own limit from env (RATE_LIMIT_PAYMENTS_PER_MINUTE, RATE_LIMIT_REFUNDS_PER_MINUTE).
  */
-export async function enforceRateLimit(
-  userId: string,
-  action: string,
-  limitPerMinute: number = env().RATE_LIMIT_PAYMENTS_PER_MINUTE,
-): Promise<void> {
+export async function enforceRateLimit(userId: string, action: string, limitPerMinute: number): Promise<void> {
   const [window] = await db().$queryRaw<Array<{ count: number; retry_after: number }>>`
     WITH hit AS (
       INSERT INTO rate_limit_windows (user_id, action, window_start, count)

@@ -101,6 +101,7 @@ export function corpusCases(f: CorpusFixtures): CorpusCase[] {
   const twice = `corpus-${randomUUID()}`;
 
   const unauthorized = (name: string, request: HttpRequest): CorpusCase => ({ name, request, expect: { status: 401, code: "unauthorized" } });
+  const crossSite = (name: string, request: HttpRequest): CorpusCase => ({ name, request, expect: { status: 403, code: "forbidden_origin" } });
   const badKey = (name: string, key: string | string[]): CorpusCase => ({
     name,
     request: pay({ key }),
@@ -153,6 +154,21 @@ export function corpusCases(f: CorpusFixtures): CorpusCase[] {
     unauthorized("forged session cookie, no API key", pay({ authorization: null, headers: { Cookie: "authjs.session-token=forged.jwt.value" } })),
     unauthorized("GET /api/payments without credentials", get("/api/payments", null)),
     unauthorized("GET own payment with a revoked key", get(`/api/payments/${f.paymentId}`, `Bearer ${f.revokedApiKey}`)),
+
+    // ------------------------------------------------------------------ other sites (src/server/http/same-origin.ts)
+    // API keys are not sent by browsers on their own: whatever the Origin, they pay.
+    accepted("API key from a foreign Origin", pay({ headers: { Origin: "https://evil.example" } })),
+    accepted("API key with Origin: null and Sec-Fetch-Site: cross-site", pay({ headers: { Origin: "null", "Sec-Fetch-Site": "cross-site" } })),
+    crossSite("no credentials, from a foreign Origin", pay({ authorization: null, headers: { Origin: "https://evil.example" } })),
+    crossSite("forged session cookie, Sec-Fetch-Site: cross-site", pay({ authorization: null, headers: { Cookie: "authjs.session-token=forged.jwt.value", "Sec-Fetch-Site": "cross-site" } })),
+    crossSite("session cookie with Origin: null (a sandboxed frame)", pay({ authorization: null, headers: { Cookie: "authjs.session-token=x", Origin: "null" } })),
+    crossSite("refund from a foreign Origin, no credentials", { ...refund(f.paymentId, "{}"), headers: { "Content-Type": "application/json", "Idempotency-Key": `corpus-${randomUUID()}`, Origin: "https://evil.example" } }),
+    crossSite("sign-up from a foreign Origin", {
+      method: "POST",
+      path: "/api/auth/sign-up",
+      headers: { "Content-Type": "application/json", Origin: "http://127.0.0.1.evil.example" },
+      body: JSON.stringify({ email: `corpus-${randomUUID()}@example.test`, password: "correct horse battery staple" }),
+    }),
 
     // ------------------------------------------------------------------ Idempotency-Key
     { name: "missing Idempotency-Key", request: pay({ key: null }), expect: { status: 400, code: "idempotency_key_missing" } },

@@ -68,6 +68,8 @@ export default async function setup(project: TestProject) {
         STRIPE_SECRET_KEY: "sk_test_e2e",
         STRIPE_WEBHOOK_SECRET: webhookSecret,
         STRIPE_API_BASE: emulator.url,
+        // Every browser test signs up a customer of its own, all from 127.0.0.1.
+        SIGN_UPS_PER_ADDRESS: "10000",
         NEXT_TELEMETRY_DISABLED: "1",
       },
       SERVER_LOG,

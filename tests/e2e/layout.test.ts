@@ -116,7 +116,10 @@ describe("layout", () => {
 
     await page.reload();
     const row = page.getByRole("list", { name: "Your payments" }).getByRole("listitem");
-    await expect(row.locator("time").innerText()).resolves.toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{2}:\d{2} GMT\+5:30$/);
+    // UTC as rendered on the server, then the viewer's zone once the page has hydrated.
+    await expect
+      .poll(() => row.locator("time").innerText(), { timeout: 10_000, interval: 100 })
+      .toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{2}:\d{2} GMT\+5:30$/);
     await expect(row.innerText()).resolves.toMatch(/Visa ••••\s*ending in\s*4242/);
 
     // The row's one link, reached from the keyboard.

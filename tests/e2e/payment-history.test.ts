@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { refundsPath } from "@/lib/routes";
 import { MOBILE_VIEWPORT, screenshot, startBrowserForFile } from "./helpers/browser";
-import { appUrl, fillCheckout, outcomeHeading, payButton, payThroughApi, signUp, type Card } from "./helpers/checkout";
+import { appUrl, fillCheckout, outcomeHeading, payButton, payThroughApi, sameOrigin, signUp, type Card } from "./helpers/checkout";
 import { markRefunded, paymentRowsOf } from "./helpers/database";
 
 const browser = startBrowserForFile();
@@ -67,7 +67,7 @@ describe("payment history", () => {
     expect(await payThroughApi(page, { amount: 2_000, currency: "eur", paymentMethod: "pm_card_refundFail" })).toBe(201);
     const [refundFails] = await paymentRowsOf(customer.userId);
     const refunded = await page.request.post(appUrl(refundsPath(refundFails!.id)), {
-      headers: { "Idempotency-Key": randomUUID() },
+      headers: { "Idempotency-Key": randomUUID(), ...sameOrigin() },
       data: {},
     });
     expect(refunded.status()).toBe(201);

@@ -21,6 +21,7 @@ describe("prisma migrations", () => {
           "_prisma_migrations",
           "accounts",
           "api_keys",
+          "auth_throttle_windows",
           "idempotency_keys",
           "payments",
           "rate_limit_windows",

@@ -47,17 +47,18 @@ describe("database round trips of the engine (DESIGN.md §4 targets)", () => {
     expect(replay[0]).toMatch(/^WITH inserted AS/);
   });
 
-  it("a new refund costs 3 (claim, read the payment, complete), a webhook 2 (record, claim + apply)", async () => {
+  it("a new refund costs 4 (claim, rate-limit counter, read the payment, complete), a webhook 2 (record, claim + apply)", async () => {
     const user = await createUser();
     const payment = JSON.parse((await createPayment(user.id, randomUUID(), VALID_PAYMENT, { requestId: "req_round_trips" })).body);
     const key = randomUUID();
     const refund = () => createRefund(user.id, payment.id, key, {});
 
     const first = await countStatements(refund);
-    expect(first).toHaveLength(3);
+    expect(first).toHaveLength(4);
     expect(first[0]).toMatch(/^WITH inserted AS \( INSERT INTO idempotency_keys/);
-    expect(first[1]).toMatch(/^SELECT "public"."payments"."id"/);
-    expect(first[2]).toMatch(/^WITH completed AS \( UPDATE idempotency_keys/);
+    expect(first[1]).toMatch(/INSERT INTO rate_limit_windows/);
+    expect(first[2]).toMatch(/^SELECT "public"."payments"."id"/);
+    expect(first[3]).toMatch(/^WITH completed AS \( UPDATE idempotency_keys/);
     expect(await countStatements(refund)).toHaveLength(1);
 
     const event = stripe.emulator.events({ type: "charge.refunded" }).find((e) => e.data.object.payment_intent === payment.paymentIntentId);

@@ -11,3 +11,14 @@ export function signInErrorMessage(code: string | null | undefined): string | nu
   if (!code) return null;
   return MESSAGES[code] ?? "Sign-in is not available right now. Try again in a moment.";
 }
+
+/**
+ * What to tell the user when sign-in or sign-up answered 429: the wait from its Retry-After
+ * (seconds), in whole minutes rounded up.
+ */
+export function tooManyAttemptsMessage(retryAfter: string | null): string {
+  const seconds = Number(retryAfter);
+  if (!retryAfter || !Number.isFinite(seconds) || seconds <= 0) return "Too many attempts. Try again later.";
+  const minutes = Math.ceil(seconds / 60);
+  return `Too many attempts. Try again in ${minutes} ${minutes === 1 ? "minute" : "minutes"}.`;
+}

@@ -6,7 +6,7 @@ import { FormAlert } from "@/components/form-alert";
 import { SubmitButton } from "@/components/submit-button";
 import { TextField } from "@/components/text-field";
 import { signInSchema } from "@/lib/schemas/sign-in";
-import { signInErrorMessage } from "./sign-in-error-message";
+import { signInWithPassword } from "./sign-in-with-password";
 
 type State = { error: string | null; email: string; done: boolean };
 
@@ -14,7 +14,8 @@ type Props = { callbackUrl: string; initialError: string | null; githubEnabled: 
 
 /**
  * Signs in through the Auth.js endpoints (CSRF token, then the credentials callback), the
- * same requests the integration tests make, and then loads `callbackUrl`.
+ * same requests the integration tests make, and then loads `callbackUrl`. Too many failures
+ * for the account or from this address: the wait is shown (signInWithPassword).
  */
 export function SignInForm({ callbackUrl, initialError, githubEnabled }: Props) {
   const [state, formAction, pending] = useActionState(
@@ -23,10 +24,8 @@ export function SignInForm({ callbackUrl, initialError, githubEnabled }: Props) 
       const parsed = signInSchema.safeParse({ email, password: form.get("password") });
       if (!parsed.success) return { error: "Enter your email and password.", email, done: false };
       try {
-        const result = await signIn("credentials", { ...parsed.data, redirect: false, redirectTo: callbackUrl });
-        // undefined when next-auth navigated to its error page itself
-        if (!result) return { error: null, email, done: true };
-        if (result.error) return { error: signInErrorMessage(result.error), email, done: false };
+        const result = await signInWithPassword(parsed.data, callbackUrl);
+        if (result.outcome !== "signed-in") return { error: result.message, email, done: false };
       } catch {
         return { error: "Could not reach the server. Check your connection and try again.", email, done: false };
       }

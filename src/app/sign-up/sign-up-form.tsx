@@ -1,12 +1,13 @@
 "use client";
 
 import Link from "next/link";
-import { signIn } from "next-auth/react";
 import { useActionState } from "react";
 import { FormAlert } from "@/components/form-alert";
 import { SubmitButton } from "@/components/submit-button";
 import { TextField } from "@/components/text-field";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, signUpSchema } from "@/lib/schemas/sign-up";
+import { tooManyAttemptsMessage } from "@/app/sign-in/sign-in-error-message";
+import { signInWithPassword } from "@/app/sign-in/sign-in-with-password";
 
 type Field = "name" | "email" | "password";
 type State = {
@@ -30,7 +31,8 @@ function fieldErrors(issues: Array<{ path: string; message: string }>): State["f
 
 /**
  * Checks the form with the same schema as the server, creates the account with
- * POST /api/auth/sign-up, then signs in through Auth.js like the sign-in page does.
+ * POST /api/auth/sign-up (429 with the wait once an address asked too often), then signs in
+ * through Auth.js like the sign-in page does.
  */
 export function SignUpForm({ callbackUrl }: { callbackUrl: string }) {
   const [state, formAction, pending] = useActionState(async (_previous: State, form: FormData): Promise<State> => {
@@ -47,6 +49,7 @@ export function SignUpForm({ callbackUrl }: { callbackUrl: string }) {
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(parsed.data),
       });
+      if (response.status === 429) return fail({ error: tooManyAttemptsMessage(response.headers.get("retry-after")) });
       if (!response.ok) {
         const problem = (await response.json().catch(() => null)) as { errors?: Array<{ path: string; message: string }> } | null;
         const fields = fieldErrors(problem?.errors ?? []);
@@ -54,13 +57,11 @@ export function SignUpForm({ callbackUrl }: { callbackUrl: string }) {
           ? fail({ fields })
           : fail({ error: "Could not create your account right now. Try again in a moment." });
       }
-      const result = await signIn("credentials", {
-        email: parsed.data.email,
-        password: parsed.data.password,
-        redirect: false,
-        redirectTo: callbackUrl,
-      });
-      if (!result || result.error) return fail({ error: "Your account was created, but signing in failed.", created: true });
+      const result = await signInWithPassword({ email: parsed.data.email, password: parsed.data.password }, callbackUrl);
+      if (result.outcome !== "signed-in") {
+        const why = result.outcome === "throttled" ? ` ${result.message}` : "";
+        return fail({ error: `Your account was created, but signing in failed.${why}`, created: true });
+      }
     } catch {
       return fail({ error: "Could not reach the server. Check your connection and try again." });
     }

@@ -6,8 +6,9 @@ import GitHub from "next-auth/providers/github";
 import { env } from "@/env";
 import { signInSchema } from "@/lib/schemas/sign-in";
 import { db } from "@/server/db";
+import { clientAddress } from "@/server/http/client-address";
 import { authLogger } from "./auth-logger";
-import { verifyCredentials } from "./verify-credentials";
+import { verifyThrottledCredentials } from "./sign-in-throttle";
 
 let config: NextAuthConfig | undefined;
 
@@ -20,10 +21,11 @@ function authConfig(): NextAuthConfig {
   const providers: NextAuthConfig["providers"] = [
     Credentials({
       credentials: { email: { type: "email" }, password: { type: "password" } },
-      async authorize(credentials) {
+      // `request` is Auth.js's copy of the request, with its headers (X-Forwarded-For).
+      async authorize(credentials, request) {
         const parsed = signInSchema.safeParse(credentials);
         if (!parsed.success) return null;
-        return verifyCredentials(parsed.data.email, parsed.data.password);
+        return verifyThrottledCredentials(parsed.data.email, parsed.data.password, clientAddress(request.headers));
       },
     }),
   ];

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { IdempotencyOutcome } from "@/server/idempotency/with-idempotency";
 import { logger, type Logger } from "@/server/logger";
 import type { CleanupSummary } from "@/server/ops/cleanup-expired-keys";
-import { metrics, routeLabel } from "@/server/ops/metrics";
+import { recordHttpRequest } from "@/server/ops/metrics";
 import { ApiError } from "./api-error";
 import { isDatabaseUnavailable } from "./database-unavailable";
 import { problem, problemResponse } from "./problem";
@@ -84,16 +84,9 @@ export function withRoute<P extends RouteParams = NoParams>(handler: Handler<P>)
       { method: request.method, path: pathname, status: response.status, durationMs: Math.round(seconds * 10_000) / 10, ...fields },
       "request",
     );
-    record(request.method, routeLabel(pathname), response.status, seconds, fields.idempotency);
+    recordHttpRequest({ method: request.method, pathname, status: response.status, seconds, idempotency: fields.idempotency });
     return response;
   };
-}
-
-function record(method: string, route: string, status: number, seconds: number, idempotency: unknown) {
-  const m = metrics();
-  m.httpRequests.inc({ method, route, status: String(status) });
-  m.httpDuration.observe({ method, route }, seconds);
-  if (typeof idempotency === "string") m.idempotencyOutcomes.inc({ outcome: idempotency });
 }
 
 function errorResponse(error: unknown, requestId: string, log: Logger): Response {

@@ -2,6 +2,7 @@ import "server-only";
 import type { PaymentStatus } from "@prisma/client";
 import { Prisma } from "@prisma/client";
 import Stripe from "stripe";
+import { env } from "@/env";
 import { PAYMENTS_PATH } from "@/lib/routes";
 import type { CreatePaymentInput } from "@/lib/schemas/payment";
 import { problem } from "@/server/http/problem";
@@ -40,7 +41,7 @@ export async function createPayment(
     { userId, key, method: "POST", path: PAYMENTS_PATH, body: input },
     async ({ keyId, recovered, createdAt, stripeKey, retireStripeKey }) => {
       // A re-drive is a retry of a request that was already counted.
-      if (!recovered) await enforceRateLimit(userId, "payments.create");
+      if (!recovered) await enforceRateLimit(userId, "payments.create", env().RATE_LIMIT_PAYMENTS_PER_MINUTE);
       const paymentId = keyId; // see the Payment model: known before Stripe, same on re-drive
       const answer = { description: input.description, requestId: options.requestId };
       try {

@@ -1,12 +1,14 @@
 import "server-only";
 import { type Payment, Prisma, RefundStatus } from "@prisma/client";
 import Stripe from "stripe";
+import { env } from "@/env";
 import { refundsPath } from "@/lib/routes";
 import type { CreateRefundInput } from "@/lib/schemas/refund";
 import { db } from "@/server/db";
 import { ApiError } from "@/server/http/api-error";
 import { withIdempotency, type FinalOutcome, type KeyedResponse } from "@/server/idempotency/with-idempotency";
 import type { Logger } from "@/server/logger";
+import { enforceRateLimit } from "@/server/rate-limit";
 import { stripe } from "@/server/stripe";
 import { isUuid } from "./is-uuid";
 import { findRefundOfKey } from "./find-at-stripe";
@@ -44,8 +46,9 @@ export function findRefundablePayment(userId: string, paymentId: string): Promis
 
 /**
  * Refunds (part of) one of the user's payments exactly once per (user, Idempotency-Key),
- * through the same engine as payments. Refusals (404, not refundable, too much) are thrown
- * before Stripe is called on a row this request created, so the key is forgotten, not stored.
+ * through the same engine as payments, and at most RATE_LIMIT_REFUNDS_PER_MINUTE new ones a
+ * minute per user. Refusals (429, 404, not refundable, too much) are thrown before Stripe is
+ * called on a row this request created, so the key is forgotten, not stored.
  */
 export async function createRefund(
   userId: string,
@@ -58,6 +61,8 @@ export async function createRefund(
   return withIdempotency(
     { userId, key, method: "POST", path: refundsPath(paymentId), body: input },
     async ({ keyId, recovered, stripeKey, retireStripeKey }) => {
+      // Counted as payments are: only a new request; a re-drive was counted when it first came.
+      if (!recovered) await enforceRateLimit(userId, "refunds.create", env().RATE_LIMIT_REFUNDS_PER_MINUTE);
       const payment = await findRefundablePayment(userId, paymentId);
       if (!payment) throw new ApiError("not_found", "No such payment.");
       if (payment.status !== "succeeded") {

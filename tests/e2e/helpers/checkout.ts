@@ -85,10 +85,17 @@ export async function outcomeDetail(page: Page, term: string): Promise<string> {
   return (await row.locator("dd").innerText()).trim();
 }
 
+/**
+ * The headers a page's own fetch() sends with a state-changing request, which Playwright's
+ * request client leaves out: cookie-authenticated writes must come from the app's origin
+ * (src/server/http/same-origin.ts).
+ */
+export const sameOrigin = () => ({ Origin: new URL(appUrl()).origin });
+
 /** POST /api/payments from inside the page, with its session cookie: for data a test needs quickly. */
 export async function payThroughApi(page: Page, body: { amount: number; currency: string; paymentMethod: string }): Promise<number> {
   const response = await page.request.post(appUrl(PAYMENTS_PATH), {
-    headers: { "Idempotency-Key": randomUUID() },
+    headers: { "Idempotency-Key": randomUUID(), ...sameOrigin() },
     data: body,
   });
   return response.status();

@@ -1,0 +1,87 @@
+import { randomBytes } from "node:crypto";
+import { NextResponse, type NextRequest } from "next/server";
+import { getToken } from "next-auth/jwt";
+import { env, stripeJsConfig, type Env } from "@/env";
+import { authLogger } from "@/server/auth/auth-logger";
+import { problem, problemResponse } from "@/server/http/problem";
+import { appOrigin, needsSameOrigin, requestSite } from "@/server/http/same-origin";
+import { securityHeaders, stripeOrigins } from "@/server/http/security-headers";
+import { logger } from "@/server/logger";
+
+/**
+ * Next.js 16's proxy (formerly middleware; Node.js runtime), run for every request, static
+ * files included: the one place that sets the browser security headers (security-headers.ts)
+ * and refuses state-changing requests from other sites (same-origin.ts).
+ */
+export async function proxy(request: NextRequest): Promise<Response> {
+  const config = env();
+  const origin = appOrigin(request.headers, config);
+  const { pathname } = request.nextUrl;
+  const headers = securityHeaders({
+    nonce: randomBytes(16).toString("base64"),
+    stripe: stripeOrigins(stripeJsConfig(config)),
+    https: origin?.startsWith("https:") ?? false,
+    development: config.NODE_ENV === "development" ? { hmrSocket: devSocket(request) } : null,
+  });
+  // A header set here comes first, and Next.js then keeps it over the page's or the route's own
+  // (send-response.js, send-payload.js): so pages only. Every API answer already gets no-store
+  // from withRoute unless its handler chose otherwise; static files are the same for everyone.
+  if (isPage(pathname) && isAuthenticated(request)) headers["Cache-Control"] = "no-store";
+
+  if (needsSameOrigin(request.method, pathname, request.headers) && (await isCrossSite(request, origin, config))) {
+    return refusal(request, origin, headers);
+  }
+
+  // Next.js reads the nonce from the request's CSP and puts it on the page's scripts.
+  const forwarded = new Headers(request.headers);
+  forwarded.set("content-security-policy", headers["Content-Security-Policy"]!);
+  const response = NextResponse.next({ request: { headers: forwarded } });
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  return response;
+}
+
+/**
+ * A request the browser says comes from elsewhere; or, saying nothing (not a browser's
+ * cross-site request, which always says), one that would act through a valid session cookie:
+ * scripts use API keys. A forged or expired cookie is left to the route, which answers 401.
+ */
+async function isCrossSite(request: NextRequest, origin: string | null, config: Env): Promise<boolean> {
+  const site = requestSite(request.headers, origin);
+  if (site !== "unknown") return site === "cross-site";
+  // Decoded as requireUser decodes it: Auth.js names the cookie `__Secure-…` when the site is https.
+  const secureCookie = new URL(config.AUTH_URL ?? request.url).protocol === "https:";
+  const token = await getToken({ req: request, secret: config.AUTH_SECRET, secureCookie, logger: authLogger() });
+  return Boolean(token?.sub);
+}
+
+/** 403 forbidden_origin, with the headers every response has, and a warning in the log. */
+function refusal(request: NextRequest, expectedOrigin: string | null, headers: Record<string, string>): Response {
+  const requestId = `req_${randomBytes(12).toString("hex")}`;
+  const { method, nextUrl } = request;
+  const [origin, secFetchSite] = [request.headers.get("origin"), request.headers.get("sec-fetch-site")];
+  logger().warn({ requestId, method, path: nextUrl.pathname, origin, secFetchSite, expectedOrigin }, "cross-site request refused");
+  const detail = "Only this site's own pages may send this request; scripts authenticate with an API key (Authorization: Bearer).";
+  return problemResponse(problem("forbidden_origin", detail, requestId), { ...headers, "X-Request-Id": requestId });
+}
+
+/**
+ * `next dev`'s HMR websocket, on the host the browser asked for (AUTH_URL may name another,
+ * localhost for 127.0.0.1). 'self' already covers it in CSP Level 3 browsers.
+ */
+function devSocket(request: NextRequest): string {
+  const page = appOrigin(request.headers, { TRUSTED_PROXY_HOPS: 0 }) ?? "http://localhost";
+  return page.replace(/^http/, "ws");
+}
+
+/** A page (or its RSC payload): not the API, not Next.js's assets, not a file such as /icon.svg. */
+function isPage(pathname: string): boolean {
+  return !pathname.startsWith("/api/") && !pathname.startsWith("/_next/") && !/\.[^/]*$/.test(pathname);
+}
+
+/** Auth.js's session cookie (`__Secure-` over https, `.0`, `.1`… when chunked) or an Authorization header. */
+function isAuthenticated(request: NextRequest): boolean {
+  return (
+    request.headers.has("authorization") ||
+    request.cookies.getAll().some((cookie) => /^(__Secure-)?authjs\.session-token(\.\d+)?$/.test(cookie.name))
+  );
+}
