@@ -22,6 +22,9 @@ const nextConfig: NextConfig = {
   typescript: { tsconfigPath: process.env.NEXT_TSCONFIG_PATH ?? "tsconfig.json" },
   reactStrictMode: true,
   poweredByHeader: false,
+  // API routes log their own JSON line (withRoute, with the request id); Next.js's dev request
+  // log keeps pages only, so that a request is one line in the terminal.
+  logging: { incomingRequests: { ignore: [/^\/api\//] } },
   // These packages load native bindings or worker threads; let Node require them at run time.
   serverExternalPackages: ["pino", "@prisma/client", "@prisma/adapter-pg", "pg"],
   // The engine imports the seam by exactly this specifier.

@@ -1,9 +1,10 @@
-import { existsSync } from "node:fs";
 import { defineConfig } from "prisma/config";
 import { createMigrationAdapter } from "./prisma/migration-adapter";
+import { CliConfig, notSetMessage } from "./scripts/lib/cli-config";
 
-// With a config file Prisma no longer reads .env itself.
-if (existsSync(".env")) process.loadEnvFile(".env");
+// With a config file Prisma no longer reads .env itself: the scripts' loader reads the .env
+// files as Next.js does, .env.development.local (written by `npm run dev`) included.
+const config = new CliConfig("prisma");
 
 // `prisma generate` needs no database, but when env("DATABASE_URL") in the schema has no
 // value the CLI falls back to the native engine to read the schema, and tries to download it
@@ -19,7 +20,10 @@ export default defineConfig({
   experimental: { adapter: true },
   engine: "js",
   adapter: async () => {
-    if (!databaseUrl) throw new Error("DATABASE_URL is not set: prisma migrate needs the database to migrate.");
+    if (!databaseUrl) throw new Error(notSetMessage("DATABASE_URL"));
+    // Prisma's own "Can't reach database server" does not say that it is the dev stack's.
+    const problem = await config.databaseProblem(databaseUrl);
+    if (problem) throw new Error(problem);
     return createMigrationAdapter(databaseUrl);
   },
 });

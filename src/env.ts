@@ -65,6 +65,13 @@ const schema = databaseSchema
     CRON_SECRET: z.string().min(16).optional(),
     METRICS_TOKEN: z.string().min(16).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /**
+     * Base URL of an OTLP/HTTP collector (`/v1/traces` is appended): request traces are exported
+     * there. Unset, no tracer is registered and tracing costs next to nothing.
+     */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+    /** The `service.name` of the exported traces. */
+    OTEL_SERVICE_NAME: z.string().min(1).default("payments"),
   })
   .refine(
     // A request still waiting on Stripe must never look abandoned, or a second instance

@@ -32,6 +32,8 @@ const STRIPE_LATENCY_MS = 150;
 const DURATION_SECONDS = Number(process.env.BENCH_DURATION_SECONDS ?? 8);
 /** Issue 9: expired keys seeded for the cleanup-under-load run (BENCH_CLEANUP_KEYS=0 skips it). */
 const CLEANUP_KEYS = Number(process.env.BENCH_CLEANUP_KEYS ?? 1_000_000);
+/** Flags for `npm run cleanup`, e.g. "--max-duty 20"; unset, the run measures its defaults. */
+const CLEANUP_FLAGS = (process.env.BENCH_CLEANUP_FLAGS ?? "").split(/\s+/).filter(Boolean);
 const PAYMENT = JSON.stringify({ amount: 2_500, currency: "eur", paymentMethod: "pm_card_visa" });
 
 async function main() {
@@ -123,13 +125,13 @@ async function main() {
 
     let cleanup: BenchReport["cleanup"] = null;
     if (CLEANUP_KEYS > 0) {
-      log(`cleanup of ${CLEANUP_KEYS.toLocaleString("en")} expired keys while replays keep coming (20 clients)`);
+      log(`cleanup of ${CLEANUP_KEYS.toLocaleString("en")} expired keys while replays keep coming (20 clients; several minutes)`);
       const { rows } = await stats.query<{ id: string }>("SELECT id::text FROM users WHERE email = 'bench@example.com'");
       cleanup = await cleanupUnderLoad(stats, rows[0]!.id, databaseUrl, {
         url: `${app.url}/api/payments`,
         headers: { ...json, "idempotency-key": replayKey },
         body: PAYMENT,
-      }, CLEANUP_KEYS);
+      }, CLEANUP_KEYS, CLEANUP_FLAGS);
     }
 
     const { rows: stormRows } = await stats.query<{ id: string }>("SELECT id::text FROM idempotency_keys WHERE key = $1", [stormKey]);

@@ -1,12 +1,20 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import path from "node:path";
 
-/** Runs a command to completion, inheriting stdio; rejects on a non-zero exit. */
+/**
+ * Runs a command to completion, inheriting stdio; rejects on a non-zero exit. A stderr given as
+ * "pipe" is kept quiet and its end told in the rejection instead.
+ */
 export function runCommand(command: string, args: string[], options: SpawnOptions = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: "inherit", ...options });
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
     child.once("error", reject);
     child.once("exit", (code, signal) =>
-      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${signal ?? code}`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`${path.basename(command)} ${args.join(" ")} exited with ${signal ?? code}${stderr.trim() ? `: ${stderr.trim()}` : ""}`)),
     );
   });
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
@@ -16,7 +16,11 @@ export type EmbeddedPostgresServer = {
 
 type Options = {
   dataDir: string;
-  port?: number;
+  /**
+   * A port, or how to choose one once the data directory is this process's (a server left
+   * behind by a killed owner is stopped first, so it no longer holds its port). Default: a free one.
+   */
+  port?: number | (() => Promise<number>);
   /** Trade durability for speed: for throw-away test clusters only. */
   ephemeral?: boolean;
   /** Extra server settings, e.g. ["-c", "shared_preload_libraries=pg_stat_statements"]. */
@@ -42,18 +46,20 @@ process.prependListener("beforeExit", () => {
  */
 export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedPostgresServer> {
   const dataDir = path.resolve(options.dataDir);
-  const port = options.port ?? (await freePort());
   const log = options.onLog ?? (() => {});
   await mkdir(path.dirname(dataDir), { recursive: true });
   const ownerFile = `${dataDir}.owner`;
   await claimDataDir(ownerFile);
   await stopLeftoverServer(dataDir);
+  const port = typeof options.port === "function" ? await options.port() : (options.port ?? (await freePort()));
 
   const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"];
   if (options.ephemeral) {
     flags.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
   }
   flags.push(...(options.flags ?? []));
+  // What the server said last: its own words explain a failed start better than we can.
+  const recent: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -63,23 +69,42 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedP
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: flags,
-    onLog: (message) => log(String(message).trimEnd()),
+    onLog: (message) => {
+      const line = String(message).trimEnd();
+      recent.push(...line.split("\n").filter(Boolean));
+      recent.splice(0, recent.length - 5);
+      log(line);
+    },
     onError: (error) => log(`[error] ${String(error)}`),
   });
 
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) await server.initialise();
-  await server.start();
+  // It rejects without a reason when the server exits during start-up.
+  await server.start().catch(() => {
+    const said = recent.filter((line) => /FATAL|ERROR|could not/i.test(line)).join(" / ") || recent.join(" / ");
+    throw new Error(`PostgreSQL did not start on port ${port}: ${said || "it exited"}`);
+  });
+  const postmaster = postmasterPid(dataDir);
 
   const urlFor = (database: string) =>
     `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
-  const stop = async () => {
-    await server.stop();
-    await rm(ownerFile, { force: true });
-  };
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      // server.stop() (SIGINT, "fast" shutdown) also forgets the server, so that the package's
+      // exit hook does not wait on it; but it waits for an exit event that never comes when the
+      // server is gone already (a Ctrl-C in the terminal reaches it too): watch the process as well.
+      const stopped = server.stop();
+      await (postmaster === null ? stopped : Promise.race([stopped, stopProcess(postmaster)]));
+      await rm(ownerFile, { force: true });
+    })());
   return { adminUrl: urlFor("postgres"), port, urlFor, stop };
 }
 
-/** One live process per data directory: a second `npm run dev` must not kill the first's server. */
+/**
+ * One live process per data directory: a second `npm run dev` must not kill the first's server.
+ * The claim is dropped when this process exits, however it exits short of SIGKILL.
+ */
 async function claimDataDir(ownerFile: string): Promise<void> {
   if (existsSync(ownerFile)) {
     const owner = Number(readFileSync(ownerFile, "utf8"));
@@ -90,7 +115,15 @@ async function claimDataDir(ownerFile: string): Promise<void> {
     }
   }
   await writeFile(ownerFile, String(process.pid));
+  claimed.add(ownerFile);
 }
+
+const claimed = new Set<string>();
+process.once("exit", () => {
+  for (const ownerFile of claimed) {
+    if (existsSync(ownerFile) && readFileSync(ownerFile, "utf8") === String(process.pid)) rmSync(ownerFile, { force: true });
+  }
+});
 
 /** Creates `name` if it does not exist yet. */
 export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
@@ -106,13 +139,36 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<vo
  * "lock file already exists".
  */
 async function stopLeftoverServer(dataDir: string): Promise<void> {
+  const pid = postmasterPid(dataDir);
+  if (pid === null || !isAlive(pid)) return;
+  if (!(await stopProcess(pid))) throw new Error(`PostgreSQL (pid ${pid}) still holds ${dataDir}`);
+}
+
+/** The server's process id as it wrote it into its data directory, if it did. */
+function postmasterPid(dataDir: string): number | null {
   const pidFile = path.join(dataDir, "postmaster.pid");
-  if (!existsSync(pidFile)) return;
+  if (!existsSync(pidFile)) return null;
   const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
-  process.kill(pid, "SIGINT"); // "fast" shutdown: roll back open transactions, then exit
-  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-  if (isAlive(pid)) throw new Error(`PostgreSQL (pid ${pid}) still holds ${dataDir}`);
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+/**
+ * Stops a PostgreSQL server: "fast" shutdown (SIGINT: roll back open transactions, then exit),
+ * then "immediate" (SIGQUIT) if it is still there after 10 s. True once it is gone.
+ */
+async function stopProcess(pid: number): Promise<boolean> {
+  for (const [signal, waitMs] of [["SIGINT", 10_000], ["SIGQUIT", 5_000]] as const) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      return true; // already gone
+    }
+    for (const deadline = Date.now() + waitMs; Date.now() < deadline; ) {
+      if (!isAlive(pid)) return true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return !isAlive(pid);
 }
 
 function isAlive(pid: number): boolean {

@@ -1,6 +1,7 @@
 import "server-only";
 import pino from "pino";
 import { env } from "@/env";
+import { traceFields } from "@/server/tracing/trace-fields";
 
 export type Logger = pino.Logger;
 
@@ -14,12 +15,14 @@ export function logger(): Logger {
 
 /**
  * Redaction is a safety net: code should not log secrets in the first place, but a stray
- * header object must not leak an API key or a cookie.
+ * header object must not leak an API key or a cookie. With tracing on, every line written
+ * inside a span carries its `trace_id` and `span_id`, to go from a log line to its trace.
  */
 export function loggerOptions(): pino.LoggerOptions {
   return {
     level: env().LOG_LEVEL,
     base: { service: "payments" },
+    mixin: traceFields,
     redact: {
       paths: [
         "authorization",

@@ -11,6 +11,25 @@ const CRON_SECRET = "cron-secret-for-tests-0123456789";
 process.env.CRON_SECRET = CRON_SECRET;
 const run = promisify(execFile);
 
+/**
+ * A fake clock for the pacing: every reading is `step` ms after the previous one, so each
+ * batch (one reading before its statement, one after) appears to take `step` ms; a sleep is
+ * recorded and moves the clock on by its length.
+ */
+function steppingClock(step: number) {
+  let now = 0;
+  const clock = {
+    step,
+    sleeps: [] as number[],
+    now: () => (now += clock.step),
+    sleep: async (ms: number) => {
+      clock.sleeps.push(ms);
+      now += ms;
+    },
+  };
+  return clock;
+}
+
 // Every test in this file shares one database, and cleanup is global: run them in order.
 describe.sequential("cleanup of expired idempotency keys", () => {
   it("deletes expired finished keys in batches, keeps live, locked and unfinished ones, keeps payments", async () => {
@@ -70,6 +89,47 @@ describe.sequential("cleanup of expired idempotency keys", () => {
     expect(await db().idempotencyKey.count({ where: { userId: user.id } })).toBe(0);
   });
 
+  it("paces itself: a pause after each full batch of 9× its time, the size following the batch time within bounds", async () => {
+    const user = await createUser();
+    await seedKeys(user.id, "expired", 2_000);
+    const clock = steppingClock(100);
+    const batches: { size: number; deleted: number; ms: number; pauseMs: number }[] = [];
+    const summary = await cleanupExpiredKeys({
+      batchSize: 400,
+      minBatchSize: 50,
+      targetBatchMs: 25,
+      maxDuty: 0.1,
+      clock,
+      onBatch: ({ size, deleted, ms, pauseMs, number }) => {
+        batches.push({ size, deleted, ms, pauseMs });
+        // Three slow batches (100 ms, 4× the target), then fast ones (5 ms).
+        if (number === 3) clock.step = 5;
+      },
+    });
+
+    expect(summary).toMatchObject({ deleted: 2_000, remaining: 0, batches: 9 });
+    // Halved while slow down to the minimum, doubled while fast up to the maximum.
+    expect(batches.map((b) => b.size)).toEqual([400, 200, 100, 50, 100, 200, 400, 400, 400]);
+    expect(batches.map((b) => b.deleted)).toEqual([400, 200, 100, 50, 100, 200, 400, 400, 150]);
+    expect(batches.map((b) => b.ms)).toEqual([100, 100, 100, 5, 5, 5, 5, 5, 5]);
+    // No pause after the short batch: nothing was left to take, and the next (empty) one ends the run.
+    expect(clock.sleeps).toEqual([900, 900, 900, 45, 45, 45, 45, 45]);
+    expect(batches.map((b) => b.pauseMs)).toEqual([...clock.sleeps, 0]);
+    expect(summary.pausedMs).toBe(3 * 900 + 5 * 45);
+  });
+
+  it("starts no batch and no pause past maxDurationMs", async () => {
+    const user = await createUser();
+    await seedKeys(user.id, "expired", 100);
+    const clock = steppingClock(100);
+    const summary = await cleanupExpiredKeys({ batchSize: 10, maxDuty: 0.1, maxDurationMs: 3_000, clock });
+    // On this clock a cycle (two more readings, the 100 ms batch, its 900 ms pause) takes 1.3 s:
+    // after the third batch the clock reads 3.1 s, and another pause would end past the budget.
+    expect(summary).toMatchObject({ deleted: 30, remaining: 70, batches: 3, pausedMs: 1_800 });
+    expect(clock.sleeps).toEqual([900, 900]);
+    await cleanupExpiredKeys({ batchSize: 1_000, maxDuty: 1 });
+  });
+
   it("stops after --max-batches", async () => {
     const user = await createUser();
     await seedKeys(user.id, "expired", 10);
@@ -119,8 +179,13 @@ describe.sequential("npm run cleanup", () => {
     ]);
     expect(real.stdout).toMatch(/deleted 5; expired keys remaining: 0; batches: 3; duration: \d+ ms/);
 
-    const bad = await run("npm", ["run", "--silent", "cleanup", "--", "--batch-size", "0"], { env }).catch((e: { code: number; stderr: string }) => e);
-    expect(bad).toMatchObject({ code: 1 });
-    expect((bad as { stderr: string }).stderr).toContain("--batch-size must be a positive integer");
+    for (const [flags, message] of [
+      [["--batch-size", "0"], "--batch-size must be a positive integer"],
+      [["--max-duty", "0"], "--max-duty must be a percentage in (0, 100]"],
+    ] as const) {
+      const bad = await run("npm", ["run", "--silent", "cleanup", "--", ...flags], { env }).catch((e: { code: number; stderr: string }) => e);
+      expect(bad).toMatchObject({ code: 1 });
+      expect((bad as { stderr: string }).stderr).toContain(message);
+    }
   });
 });

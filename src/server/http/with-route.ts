@@ -1,9 +1,11 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
+import type { Span } from "@opentelemetry/api";
 import type { IdempotencyOutcome } from "@/server/idempotency/with-idempotency";
 import { logger, type Logger } from "@/server/logger";
 import type { CleanupSummary } from "@/server/ops/cleanup-expired-keys";
 import { recordHttpRequest } from "@/server/ops/metrics";
+import { describeRequestSpan, inRequestSpan } from "@/server/tracing/request-span";
 import { ApiError } from "./api-error";
 import { isDatabaseUnavailable } from "./database-unavailable";
 import { problem, problemResponse } from "./problem";
@@ -55,11 +57,13 @@ const DB_RETRY_AFTER_SECONDS = 2;
  * Wraps a route handler with what every route needs: a request id (echoed as X-Request-Id),
  * one access log line, the mapping of thrown errors to problem+json, and `Cache-Control:
  * no-store` unless the handler chose otherwise (every answer of this API is per caller or
- * live). An error that is not an ApiError is logged with the request id and answered as a
- * 500 that leaks nothing. Routes of a signed-in user use withUser, keyed ones withKeyedRoute.
+ * live); all of it inside the request's span (tracing/request-span.ts), whose children are
+ * the key store's statements and the Stripe calls. An error that is not an ApiError is logged
+ * with the request id and answered as a 500 that leaks nothing. Routes of a signed-in user
+ * use withUser, keyed ones withKeyedRoute.
  */
 export function withRoute<P extends RouteParams = NoParams>(handler: Handler<P>): RouteHandler<P> {
-  return async (request, context) => {
+  const handle = async (request: Request, context: { params: Promise<P> }, span: Span): Promise<Response> => {
     const started = performance.now();
     const incoming = request.headers.get("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : `req_${randomBytes(12).toString("hex")}`;
@@ -85,8 +89,11 @@ export function withRoute<P extends RouteParams = NoParams>(handler: Handler<P>)
       "request",
     );
     recordHttpRequest({ method: request.method, pathname, status: response.status, seconds, idempotency: fields.idempotency });
+    const { userId, idempotency } = fields;
+    describeRequestSpan(span, { method: request.method, pathname, status: response.status, requestId, userId, idempotency });
     return response;
   };
+  return (request, context) => inRequestSpan((span) => handle(request, context, span));
 }
 
 function errorResponse(error: unknown, requestId: string, log: Logger): Response {

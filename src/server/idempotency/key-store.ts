@@ -1,13 +1,16 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { Prisma } from "@prisma/client";
+import { SpanKind } from "@opentelemetry/api";
 import { db } from "@/server/db";
+import { withSpan } from "@/server/tracing/with-span";
 
 /**
  * Every SQL statement on `idempotency_keys`, each one round trip and one atomic step of a
  * key's life (docs/decisions/005-key-states.md). Clock comparisons use PostgreSQL's `now()`,
  * the one clock every app instance shares. Writes to a row we own are fenced by our
- * `lock_token`: a request whose lock was taken over changes nothing.
+ * `lock_token`: a request whose lock was taken over changes nothing. Each statement runs in
+ * its own span (`idempotency.claim`, …), a child of the request's.
  */
 
 export type RecoveryPoint = "started" | "finished" | "needs_reconciliation";
@@ -59,6 +62,13 @@ export type DomainWrite = (keyRow: Prisma.Sql) => Prisma.Sql;
 /** Stripe keeps idempotency keys at least 24 h; leave an hour of margin before re-driving. */
 export const REDRIVE_WINDOW_HOURS = 23;
 
+const STATEMENT_ATTRIBUTES = { "db.system.name": "postgresql", "db.collection.name": "idempotency_keys" };
+
+/** Runs one statement in a span of its own (`idempotency.<name>`), under the request's. */
+function statement<T>(name: string, run: () => Promise<T>): Promise<T> {
+  return withSpan(`idempotency.${name}`, run, { kind: SpanKind.CLIENT, attributes: STATEMENT_ATTRIBUTES });
+}
+
 const lockIsFresh = (timings: KeyTimings) =>
   Prisma.sql`(lock_token IS NOT NULL AND locked_at > now() - make_interval(secs => ${timings.lockTimeoutSeconds}::float8))`;
 
@@ -68,7 +78,7 @@ const lockIsFresh = (timings: KeyTimings) =>
  * its row. Null when that row was committed after this statement's snapshot: claim again.
  */
 export async function claim(scope: KeyScope, timings: KeyTimings, lockToken: string): Promise<KeyRow | null> {
-  const rows = await db().$queryRaw<KeyRow[]>(Prisma.sql`
+  const rows = await statement("claim", () => db().$queryRaw<KeyRow[]>(Prisma.sql`
     WITH inserted AS (
       INSERT INTO idempotency_keys
         (id, user_id, key, method, path, request_hash, lock_token, locked_at, recovery_point, expires_at)
@@ -92,7 +102,7 @@ export async function claim(scope: KeyScope, timings: KeyTimings, lockToken: str
       expires_at <= now() AS "expired",
       ${lockIsFresh(timings)} AS "lockHeld",
       created_at < now() - make_interval(hours => ${REDRIVE_WINDOW_HOURS}) AS "tooOldToRedrive"
-    FROM candidate`);
+    FROM candidate`));
   return rows[0] ?? null;
 }
 
@@ -107,12 +117,12 @@ export async function takeOver(
   lockToken: string,
   timings: KeyTimings,
 ): Promise<boolean> {
-  const taken = await db().$executeRaw(Prisma.sql`
+  const taken = await statement("take_over", () => db().$executeRaw(Prisma.sql`
     UPDATE idempotency_keys SET lock_token = ${lockToken}::uuid, locked_at = now()
     WHERE id = ${observed.id}::uuid
       AND recovery_point = ${observed.recoveryPoint}::recovery_point AND recovery_point <> 'finished'
       AND lock_token IS NOT DISTINCT FROM ${observed.lockToken}::uuid
-      AND NOT ${lockIsFresh(timings)}`);
+      AND NOT ${lockIsFresh(timings)}`));
   return taken === 1;
 }
 
@@ -124,7 +134,7 @@ export async function takeOver(
  * Returns the new row's id, or null if another request changed the row first.
  */
 export async function replaceExpired(oldKeyId: string, scope: KeyScope, timings: KeyTimings, lockToken: string): Promise<string | null> {
-  const rows = await db().$queryRaw<{ id: string }[]>(Prisma.sql`
+  const rows = await statement("replace_expired", () => db().$queryRaw<{ id: string }[]>(Prisma.sql`
     WITH gone AS (
       DELETE FROM idempotency_keys
       WHERE id = ${oldKeyId}::uuid AND recovery_point = 'finished' AND expires_at <= now()
@@ -135,7 +145,7 @@ export async function replaceExpired(oldKeyId: string, scope: KeyScope, timings:
     SELECT ${randomUUID()}::uuid, user_id, key, ${scope.method}, ${scope.path}, ${scope.requestHash},
       ${lockToken}::uuid, now(), 'started', now() + make_interval(secs => ${timings.ttlSeconds}::float8)
     FROM gone
-    RETURNING id::text AS id`);
+    RETURNING id::text AS id`));
   return rows[0]?.id ?? null;
 }
 
@@ -144,7 +154,7 @@ export async function replaceExpired(oldKeyId: string, scope: KeyScope, timings:
  * in one statement (so one transaction), only while we hold the lock. False if fenced out.
  */
 export async function complete(keyId: string, lockToken: string, completion: Completion): Promise<boolean> {
-  const rows = await db().$queryRaw<{ completed: number }[]>(Prisma.sql`
+  const rows = await statement("complete", () => db().$queryRaw<{ completed: number }[]>(Prisma.sql`
     WITH completed AS (
       UPDATE idempotency_keys
       SET recovery_point = 'finished', response_status = ${completion.status}, response_body = ${completion.body}::json,
@@ -152,7 +162,7 @@ export async function complete(keyId: string, lockToken: string, completion: Com
       WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid
       RETURNING id, user_id
     )${completion.write ? Prisma.sql`, written AS (${completion.write(Prisma.raw("completed"))})` : Prisma.empty}
-    SELECT count(*)::int AS completed FROM completed`);
+    SELECT count(*)::int AS completed FROM completed`));
   return rows[0]?.completed === 1;
 }
 
@@ -162,10 +172,10 @@ export async function complete(keyId: string, lockToken: string, completion: Com
  * generation. Fenced by our lock; returns the new generation, or null if fenced out.
  */
 export async function advanceStripeKeyGeneration(keyId: string, lockToken: string): Promise<number | null> {
-  const rows = await db().$queryRaw<{ generation: number }[]>(Prisma.sql`
+  const rows = await statement("advance_stripe_key_generation", () => db().$queryRaw<{ generation: number }[]>(Prisma.sql`
     UPDATE idempotency_keys SET stripe_key_generation = stripe_key_generation + 1
     WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid
-    RETURNING stripe_key_generation AS generation`);
+    RETURNING stripe_key_generation AS generation`));
   return rows[0]?.generation ?? null;
 }
 
@@ -174,9 +184,9 @@ export async function advanceStripeKeyGeneration(keyId: string, lockToken: strin
  * reconciler) takes the row over and repeats the Stripe call under the same Stripe key.
  */
 export async function release(keyId: string, lockToken: string): Promise<void> {
-  await db().$executeRaw(Prisma.sql`
+  await statement("release", () => db().$executeRaw(Prisma.sql`
     UPDATE idempotency_keys SET lock_token = NULL, locked_at = NULL
-    WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid`);
+    WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid`));
 }
 
 /**
@@ -184,9 +194,9 @@ export async function release(keyId: string, lockToken: string): Promise<void> {
  * object for it): delete the row, so the key is as if never used and may carry any body.
  */
 export async function forget(keyId: string, lockToken: string): Promise<void> {
-  await db().$executeRaw(Prisma.sql`
+  await statement("forget", () => db().$executeRaw(Prisma.sql`
     DELETE FROM idempotency_keys
-    WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid AND recovery_point <> 'finished'`);
+    WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid AND recovery_point <> 'finished'`));
 }
 
 /**
@@ -195,11 +205,11 @@ export async function forget(keyId: string, lockToken: string): Promise<void> {
  * Keeps a Stripe object id already known. False if fenced out.
  */
 export async function flagForReconciliation(keyId: string, lockToken: string, stripeObjectId: string | null): Promise<boolean> {
-  const flagged = await db().$executeRaw(Prisma.sql`
+  const flagged = await statement("flag_for_reconciliation", () => db().$executeRaw(Prisma.sql`
     UPDATE idempotency_keys
     SET recovery_point = 'needs_reconciliation', stripe_object_id = COALESCE(${stripeObjectId}, stripe_object_id),
         lock_token = NULL, locked_at = NULL
-    WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid`);
+    WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid`));
   return flagged === 1;
 }
 
@@ -231,7 +241,7 @@ export type UnfinishedKey = Pick<KeyRow, "id" | "lockToken" | "recoveryPoint" | 
  * no longer safe); in both cases only if no live request holds it.
  */
 export async function listUnfinished(options: { olderThanSeconds: number; limit: number }, timings: KeyTimings): Promise<UnfinishedKey[]> {
-  return db().$queryRaw<UnfinishedKey[]>(Prisma.sql`
+  return statement("list_unfinished", () => db().$queryRaw<UnfinishedKey[]>(Prisma.sql`
     SELECT id::text AS id, user_id::text AS "userId", path, lock_token::text AS "lockToken",
       recovery_point::text AS "recoveryPoint", stripe_object_id AS "stripeObjectId",
       floor(extract(epoch FROM created_at))::int AS "createdAt"
@@ -240,7 +250,7 @@ export async function listUnfinished(options: { olderThanSeconds: number; limit:
       AND (recovery_point = 'needs_reconciliation'
         OR created_at <= now() - make_interval(secs => ${options.olderThanSeconds}::float8))
     ORDER BY created_at
-    LIMIT ${options.limit}`);
+    LIMIT ${options.limit}`));
 }
 
 /**
@@ -249,7 +259,7 @@ export async function listUnfinished(options: { olderThanSeconds: number; limit:
  * `SKIP LOCKED` lets several cleanups and live requests replacing an expired key run at once.
  */
 export async function deleteExpired(batchSize: number): Promise<number> {
-  return db().$executeRaw(Prisma.sql`
+  return statement("delete_expired", () => db().$executeRaw(Prisma.sql`
     WITH doomed AS (
       SELECT id FROM idempotency_keys
       WHERE expires_at <= now() AND recovery_point = 'finished'
@@ -257,12 +267,12 @@ export async function deleteExpired(batchSize: number): Promise<number> {
       LIMIT ${batchSize}
       FOR UPDATE SKIP LOCKED
     )
-    DELETE FROM idempotency_keys AS k USING doomed WHERE k.id = doomed.id`);
+    DELETE FROM idempotency_keys AS k USING doomed WHERE k.id = doomed.id`));
 }
 
 /** How many keys a cleanup may delete now. */
 export async function countExpired(): Promise<number> {
-  const [row] = await db().$queryRaw<{ count: number }[]>(Prisma.sql`
-    SELECT count(*)::int AS count FROM idempotency_keys WHERE expires_at <= now() AND recovery_point = 'finished'`);
+  const [row] = await statement("count_expired", () => db().$queryRaw<{ count: number }[]>(Prisma.sql`
+    SELECT count(*)::int AS count FROM idempotency_keys WHERE expires_at <= now() AND recovery_point = 'finished'`));
   return row?.count ?? 0;
 }
