@@ -34,7 +34,7 @@ const SRC = "src/**/*.{ts,tsx}";
 const TESTS = "**/*.test.{ts,tsx}";
 
 const config = [
-  { ignores: [".next/**", ".next-*/**", "node_modules/**", ".data/**", ".scratch/**", "next-env.d.ts", "test-results/**", "coverage/**"] },
+  { ignores: [".next/**", ".next-*/**", "node_modules/**", ".data/**", ".scratch/**", "next-env.d.ts", "test-results/**", "coverage/**", "client/src/schema.ts"] },
   ...nextVitals,
   ...nextTypescript,
   {
@@ -57,6 +57,11 @@ const config = [
         {
           selector: "CallExpression[callee.property.name=/^toLocale(Date|Time)?String$/]",
           message: "Format money and dates with src/lib/display-format.ts.",
+        },
+        // One way to call the API: the typed client generated from its OpenAPI document.
+        {
+          selector: "CallExpression[callee.name='fetch'], CallExpression[callee.object.name='globalThis'][callee.property.name='fetch']",
+          message: "Call the API through the typed client (src/lib/api-client.ts, generated from GET /api/openapi.json), not fetch.",
         },
       ],
     },

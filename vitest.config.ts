@@ -4,7 +4,7 @@ import { alias } from "./vitest.shared";
 export default defineConfig({
   resolve: { alias },
   test: {
-    include: ["src/**/*.test.ts", "tests/integration/**/*.test.ts", "tools/**/*.test.ts", "scripts/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "client/**/*.test.ts", "tests/integration/**/*.test.ts", "tools/**/*.test.ts", "scripts/**/*.test.ts"],
     globalSetup: ["tests/global-setup.ts"],
     setupFiles: ["tests/setup-file.ts"],
     pool: "forks",

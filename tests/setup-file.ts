@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { withPgClient } from "../scripts/lib/pg-once";
-import { afterAll, beforeAll, inject } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, inject, vi } from "vitest";
 import { failOnConsoleError } from "./helpers/fail-on-console-error";
+import { specViolations } from "./helpers/spec-checked-route";
+import type * as RouteModule from "@/server/http/route";
 
 // Runs in every test file before its imports are evaluated: each file gets its own
 // database, copied from the migrated template, so files run in parallel and in any order.
@@ -42,3 +44,15 @@ afterAll(async () => {
 });
 
 failOnConsoleError();
+
+// Every answer of every route handler a test calls is checked against the OpenAPI document.
+vi.mock("@/server/http/route", async (importOriginal) => {
+  const original = await importOriginal<typeof RouteModule>();
+  const { specCheckedRoute } = await import("./helpers/spec-checked-route");
+  return { ...original, route: specCheckedRoute(original.route) };
+});
+
+afterEach(() => {
+  const found = specViolations.splice(0);
+  expect(found, "answers that depart from the OpenAPI document").toEqual([]);
+});

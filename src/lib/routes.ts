@@ -19,3 +19,8 @@ export function refundsPath(paymentId: string): string {
 export function refundPath(paymentId: string, refundId: string): string {
   return `${refundsPath(paymentId)}/${refundId}`;
 }
+
+/** The Idempotency-Key resource: GET what became of a keyed request. Any key is one path segment. */
+export function idempotencyKeyPath(key: string): string {
+  return `/api/idempotency-keys/${encodeURIComponent(key)}`;
+}

@@ -5,6 +5,9 @@ import type { RetryReason } from "@/lib/checkout/keyed-request";
  * fetch, and sessionStorage in memory.
  */
 
+/** A request as the tests read it: path and query, method, headers by lower-case name, body text. */
+export type SentRequest = { url: string; init: { method: string; headers: Record<string, string>; body: string | null; credentials: RequestCredentials; cache: RequestCache } };
+
 /** A scripted answer: a Response, or an Error for a connection that failed. */
 export type Step = Response | Error;
 
@@ -23,15 +26,16 @@ export const problem = (status: number, code: string, detail: string, extra: Rec
  * order, with no jitter and no real waiting; records every request, wait and attempt.
  */
 export function scriptedSeams(steps: Step[]) {
-  const requests: Array<{ url: string; init: RequestInit }> = [];
+  const requests: SentRequest[] = [];
   const sleeps: number[] = [];
   const attempts: Array<[number, RetryReason | null]> = [];
   const seams = {
     random: () => 0,
     sleep: async (ms: number) => void sleeps.push(ms),
     onAttempt: (attempt: number, retrying: RetryReason | null) => void attempts.push([attempt, retrying]),
-    fetch: async (url: RequestInfo | URL, init?: RequestInit) => {
-      requests.push({ url: String(url), init: init ?? {} });
+    // What the typed client (client/, openapi-fetch) calls: one Request.
+    fetch: async (request: Request) => {
+      requests.push(await sent(request));
       const step = steps.shift();
       if (!step) throw new Error("no more scripted answers");
       if (step instanceof Error) throw step;
@@ -41,9 +45,15 @@ export function scriptedSeams(steps: Step[]) {
   return { requests, sleeps, attempts, seams };
 }
 
+async function sent(request: Request): Promise<SentRequest> {
+  const url = new URL(request.url);
+  const { method, credentials, cache } = request;
+  const body = method === "GET" || method === "HEAD" ? null : await request.text();
+  return { url: url.pathname + url.search, init: { method, headers: Object.fromEntries(request.headers), body, credentials, cache } };
+}
+
 /** The Idempotency-Key of each recorded request. */
-export const keysOf = (requests: Array<{ init: RequestInit }>) =>
-  requests.map((request) => (request.init.headers as Record<string, string>)["Idempotency-Key"]);
+export const keysOf = (requests: SentRequest[]) => requests.map((request) => request.init.headers["idempotency-key"]);
 
 /** sessionStorage's contract, in memory. */
 export function memoryStorage(initial: Record<string, string> = {}) {

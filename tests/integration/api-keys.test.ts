@@ -42,6 +42,7 @@ async function expectUnauthorized(response: Response, challenge: string) {
     status: 401,
     code: "unauthorized",
     detail: expect.any(String),
+    retry: "never",
     requestId,
   });
 }

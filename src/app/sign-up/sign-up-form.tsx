@@ -5,6 +5,7 @@ import { useActionState } from "react";
 import { FormAlert } from "@/components/form-alert";
 import { SubmitButton } from "@/components/submit-button";
 import { TextField } from "@/components/text-field";
+import { apiClient } from "@/lib/api-client";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, signUpSchema } from "@/lib/schemas/sign-up";
 import { tooManyAttemptsMessage } from "@/app/sign-in/sign-in-error-message";
 import { signInWithPassword } from "@/app/sign-in/sign-in-with-password";
@@ -44,14 +45,10 @@ export function SignUpForm({ callbackUrl }: { callbackUrl: string }) {
     }
 
     try {
-      const response = await fetch("/api/auth/sign-up", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(parsed.data),
-      });
+      const { response, error } = await apiClient().POST("/api/auth/sign-up", { body: parsed.data });
       if (response.status === 429) return fail({ error: tooManyAttemptsMessage(response.headers.get("retry-after")) });
       if (!response.ok) {
-        const problem = (await response.json().catch(() => null)) as { errors?: Array<{ path: string; message: string }> } | null;
+        const problem = typeof error === "object" && error !== null ? (error as { errors?: Array<{ path: string; message: string }> }) : null;
         const fields = fieldErrors(problem?.errors ?? []);
         return Object.keys(fields).length > 0
           ? fail({ fields })

@@ -19,13 +19,13 @@ const payment = (status: string) => ({
 /** Answers the scripted responses in order (an Error is a dropped connection), recording each URL. */
 function scripted(...answers: Array<Response | Error>) {
   const urls: string[] = [];
-  const fetch = async (input: RequestInfo | URL) => {
-    urls.push(String(input));
+  const fetch = async (request: Request) => {
+    urls.push(new URL(request.url).pathname);
     const answer = answers.shift();
     if (!answer || answer instanceof Error) throw answer ?? new Error("no more answers");
     return answer;
   };
-  return { urls, fetch: fetch as typeof globalThis.fetch };
+  return { urls, fetch };
 }
 
 const json = (body: unknown, status = 200) => Response.json(body, { status });

@@ -1,4 +1,5 @@
-import { paymentPath } from "../routes";
+import type { PaymentsClient } from "@payments/client";
+import { apiClient } from "../api-client";
 import { tolerantPaymentResponseSchema, type TolerantPaymentResponse } from "../schemas/payment-response";
 
 /** Statuses that may still change without the customer paying again. */
@@ -12,7 +13,7 @@ type Options = {
   /** Reads in all, the first included; about a second apart. */
   reads?: number;
   intervalMs?: number;
-  fetch?: typeof fetch;
+  fetch?: (request: Request) => Promise<Response>;
   sleep?: (ms: number) => Promise<void>;
 };
 
@@ -24,22 +25,22 @@ type Options = {
  */
 export async function awaitSettledPayment(paymentId: string, options: Options = {}): Promise<TolerantPaymentResponse | null> {
   const reads = options.reads ?? 15;
-  const send = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+  const api = apiClient(options.fetch);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let last: TolerantPaymentResponse | null = null;
   for (let read = 1; read <= reads; read++) {
-    last = (await readPayment(send, paymentId)) ?? last;
+    last = (await readPayment(api, paymentId)) ?? last;
     if (last && !isUnsettled(last.status)) return last;
     if (read < reads) await sleep(options.intervalMs ?? 1_000);
   }
   return last;
 }
 
-async function readPayment(send: typeof fetch, paymentId: string): Promise<TolerantPaymentResponse | null> {
+async function readPayment(api: PaymentsClient, paymentId: string): Promise<TolerantPaymentResponse | null> {
   try {
-    const response = await send(paymentPath(paymentId), { headers: { Accept: "application/json" }, cache: "no-store", credentials: "same-origin" });
-    if (!response.ok) return null;
-    const parsed = tolerantPaymentResponseSchema.safeParse(await response.json());
+    const { data } = await api.GET("/api/payments/{id}", { params: { path: { id: paymentId } } });
+    // Read as tolerantly as any payment answer: the typed client checks types, not values.
+    const parsed = tolerantPaymentResponseSchema.safeParse(data);
     return parsed.success ? parsed.data : null;
   } catch {
     return null; // a dropped connection: the next read tries again

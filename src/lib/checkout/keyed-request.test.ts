@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { json, problem, scriptedSeams, type Step } from "../../../tests/helpers/browser-seams";
+import { json, problem, scriptedSeams, type SentRequest, type Step } from "../../../tests/helpers/browser-seams";
 import { keyedRequest, type KeyedAnswer, type Verdict } from "./keyed-request";
 
 type Created = { kind: "created"; id: string; replayed: boolean };
@@ -17,9 +17,9 @@ async function run(steps: Step[], maxAttempts?: number) {
   const { requests, sleeps, attempts, seams } = scriptedSeams(steps);
   const answers: KeyedAnswer[] = [];
   const outcome = await keyedRequest({
-    path: "/api/things",
     key: "key-1",
-    body: { amount: 700, note: "ü" },
+    // A made-up body at a real path: this tests the retry rules, not the API's.
+    send: (api, header) => api.POST("/api/payments", { params: { header }, body: { amount: 700, note: "ü" } as never }),
     subject: "thing",
     classify: (answer) => {
       answers.push(answer);
@@ -31,18 +31,18 @@ async function run(steps: Step[], maxAttempts?: number) {
   return { outcome, requests, sleeps, attempts, answers };
 }
 
-const headersOf = (request: { init: RequestInit }) => request.init.headers as Record<string, string>;
+const headersOf = (request: SentRequest) => request.init.headers;
 
 describe("keyedRequest", () => {
   it("POSTs the JSON body with the key, asking to wait for a duplicate", async () => {
     const { outcome, requests } = await run([json(201, { id: "t1" })]);
     expect(outcome).toEqual({ kind: "created", id: "t1", replayed: false });
     expect(requests).toHaveLength(1);
-    const [{ url, init }] = requests as [{ url: string; init: RequestInit }];
-    expect(url).toBe("/api/things");
+    const [{ url, init }] = requests as [SentRequest];
+    expect(url).toBe("/api/payments");
     expect(init).toMatchObject({ method: "POST", credentials: "same-origin", cache: "no-store" });
     expect(init.body).toBe('{"amount":700,"note":"ü"}');
-    expect(headersOf(requests[0]!)).toMatchObject({ "Content-Type": "application/json", "Idempotency-Key": "key-1", Prefer: "wait=5" });
+    expect(headersOf(requests[0]!)).toMatchObject({ "content-type": "application/json", "idempotency-key": "key-1", prefer: "wait=5" });
   });
 
   it("retries a network error, a request in progress and an unavailable service with the same key and body, honouring Retry-After", async () => {
@@ -54,7 +54,7 @@ describe("keyedRequest", () => {
       json(201, { id: "t1" }, { "Idempotent-Replayed": "true" }),
     ]);
     expect(outcome).toEqual({ kind: "created", id: "t1", replayed: true });
-    expect(requests.map((request) => headersOf(request)["Idempotency-Key"])).toEqual(["key-1", "key-1", "key-1", "key-1", "key-1"]);
+    expect(requests.map((request) => headersOf(request)["idempotency-key"])).toEqual(["key-1", "key-1", "key-1", "key-1", "key-1"]);
     expect(new Set(requests.map((request) => request.init.body)).size).toBe(1);
     // Backoff 0.5 s, 1 s, 2 s, 4 s; a Retry-After longer than the backoff wins, a date in the past does not.
     expect(sleeps).toEqual([500, 3_000, 2_000, 4_000]);

@@ -1,14 +1,9 @@
+import { keyedOperation, type FetchResult, type KeyHeaders, type PaymentsClient, type RetryReason } from "@payments/client";
+import { apiClient } from "../api-client";
 import { isErrorCode, type ErrorCode } from "../error-codes";
 import { tolerantProblemSchema, type TolerantProblem } from "../schemas/problem";
-import { retryDelayMs } from "./retry-delay";
 
-/** Attempts in all, the first included: about 15 s of backoff before giving up. */
-export const MAX_ATTEMPTS = 6;
-/** RFC 7240 `Prefer: wait`: a duplicate waits this long for the first request's answer instead of a 409. */
-const PREFER_WAIT_SECONDS = 5;
-
-/** Why the previous attempt is being retried. */
-export type RetryReason = "network" | "in_progress" | "unavailable";
+export { MAX_ATTEMPTS, type RetryReason } from "@payments/client";
 
 /**
  * A refusal that retrying at once cannot change, with the API's error `code` (null when the
@@ -36,15 +31,15 @@ export type RetryOptions = {
   /** Called before each attempt; `retrying` is null for the first. */
   onAttempt?: (attempt: number, retrying: RetryReason | null) => void;
   maxAttempts?: number;
-  fetch?: typeof fetch;
+  fetch?: (request: Request) => Promise<Response>;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
 };
 
 export type KeyedRequestOptions<T> = RetryOptions & {
-  path: string;
   key: string;
-  body: unknown;
+  /** The call, through the typed client, with the headers the key's owner adds (Idempotency-Key, Prefer). */
+  send: (api: PaymentsClient, headers: KeyHeaders) => Promise<FetchResult>;
   /** What the request creates, for the messages: "payment", "refund". */
   subject: string;
   /**
@@ -55,62 +50,40 @@ export type KeyedRequestOptions<T> = RetryOptions & {
 };
 
 /**
- * POSTs `body` as JSON with its Idempotency-Key and retries with the same key and body until
- * a final answer: on a network error, while the first request with this key is still running,
- * while the service or the payment provider is unavailable, or whenever `classify` asks (a
- * 201 whose body was cut off: the retry gets it again, replayed). Retrying is safe because
- * the server runs a key at most once (docs/API.md, "Retries").
+ * Sends a keyed request through the typed client's keyedOperation (client/), which owns the
+ * key and the retries — same key, same body, backoff with jitter, `Retry-After`, `Prefer:
+ * wait` — until a final answer by this page's rules: a network error, a request still in
+ * progress, an unavailable service, or whatever `classify` asks (a 201 whose body was cut
+ * off: the retry gets it again, replayed) is retried. Safe because the server runs a key at
+ * most once (docs/API.md, "Retries").
  */
 export async function keyedRequest<T>(options: KeyedRequestOptions<T>): Promise<T | Rejected | Unanswered> {
-  const maxAttempts = options.maxAttempts ?? MAX_ATTEMPTS;
-  const send = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const body = JSON.stringify(options.body); // once: every retry sends exactly these bytes
-  let retrying: RetryReason | null = null;
-
-  for (let attempt = 1; ; attempt++) {
-    options.onAttempt?.(attempt, retrying);
-    const { verdict, retryAfter } = await sendOnce(send, options, body);
-    if ("done" in verdict) return verdict.done;
-    if (attempt >= maxAttempts) return unanswered(verdict.retry, options.subject);
-    retrying = verdict.retry;
-    await sleep(retryDelayMs(attempt, retryAfter, options.random));
-  }
+  const api = apiClient(options.fetch);
+  const verdictOf = (answer: KeyedAnswer) => options.classify(answer) ?? sharedVerdict(answer);
+  const outcome = await keyedOperation((headers) => options.send(api, headers), {
+    key: options.key,
+    maxAttempts: options.maxAttempts,
+    onAttempt: options.onAttempt,
+    sleep: options.sleep,
+    random: options.random,
+    retryReason: (raw) => {
+      const verdict = verdictOf(read(raw.status, raw.body, raw.replayed));
+      return "retry" in verdict ? verdict.retry : null;
+    },
+  });
+  if (outcome.kind === "unanswered") return unanswered(outcome.reason, options.subject);
+  const { status, body, replayed } = outcome.answer;
+  const verdict = verdictOf(read(status, body, replayed));
+  // keyedOperation ended on this answer because its verdict was `done`.
+  return "done" in verdict ? verdict.done : unanswered(verdict.retry, options.subject);
 }
 
-type Sent<T> = { verdict: Verdict<T | Rejected>; retryAfter: string | null };
-
-async function sendOnce<T>(send: typeof fetch, options: KeyedRequestOptions<T>, body: string): Promise<Sent<T>> {
-  let response: Response;
-  try {
-    response = await send(options.path, {
-      method: "POST",
-      headers: {
-        "Content-Type": "application/json",
-        Accept: "application/json, application/problem+json",
-        "Idempotency-Key": options.key,
-        Prefer: `wait=${PREFER_WAIT_SECONDS}`,
-      },
-      body,
-      credentials: "same-origin",
-      cache: "no-store",
-    });
-  } catch {
-    return { verdict: { retry: "network" }, retryAfter: null };
-  }
-  const retryAfter = response.headers.get("Retry-After");
-  // A body cut off by a broken connection reads as null (as does a proxy's HTML page).
-  const json: unknown = await response.json().catch(() => null);
-  const parsed = tolerantProblemSchema.safeParse(json);
+function read(status: number, json: unknown, replayed: boolean): KeyedAnswer {
+  // A body cut off by a broken connection, or a proxy's HTML page, is no JSON: null.
+  const body = typeof json === "string" ? null : json;
+  const parsed = tolerantProblemSchema.safeParse(body);
   const problem = parsed.success && isErrorCode(parsed.data.code) ? { ...parsed.data, code: parsed.data.code } : null;
-  const answer: KeyedAnswer = {
-    status: response.status,
-    body: json,
-    replayed: response.headers.get("Idempotent-Replayed") === "true",
-    problem,
-  };
-  const verdict = options.classify(answer) ?? sharedVerdict(answer, parsed.success ? parsed.data.detail : null);
-  return { verdict, retryAfter };
+  return { status, body, replayed, problem };
 }
 
 /**
@@ -118,8 +91,8 @@ async function sendOnce<T>(send: typeof fetch, options: KeyedRequestOptions<T>, 
  * by its code, not its status (codes share statuses); anything else (a proxy's page, a code
  * from a later release) by its status.
  */
-function sharedVerdict(answer: KeyedAnswer, detail: string | null): Verdict<Rejected> {
-  const { status, problem } = answer;
+function sharedVerdict(answer: KeyedAnswer): Verdict<Rejected> {
+  const { status, problem, body } = answer;
   if (problem) {
     switch (problem.code) {
       case "idempotency_request_in_progress":
@@ -137,7 +110,8 @@ function sharedVerdict(answer: KeyedAnswer, detail: string | null): Verdict<Reje
   }
   if (status === 409) return { retry: "in_progress" };
   if (status >= 500) return { retry: "unavailable" };
-  return { done: { kind: "rejected", status, code: null, message: detail ?? `The request failed (HTTP ${status}).` } };
+  const detail = tolerantProblemSchema.safeParse(body);
+  return { done: { kind: "rejected", status, code: null, message: detail.success ? detail.data.detail : `The request failed (HTTP ${status}).` } };
 }
 
 function unanswered(reason: RetryReason, subject: string): Unanswered {

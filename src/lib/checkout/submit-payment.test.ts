@@ -42,7 +42,7 @@ describe("submitPayment", () => {
     const [{ url, init }] = requests as [{ url: string; init: RequestInit }];
     expect(url).toBe(PAYMENTS_PATH);
     expect(init.method).toBe("POST");
-    expect(init.headers).toMatchObject({ "Idempotency-Key": "key-1", Prefer: "wait=5", "Content-Type": "application/json" });
+    expect(init.headers).toMatchObject({ "idempotency-key": "key-1", prefer: "wait=5", "content-type": "application/json" });
     expect(JSON.parse(String(init.body))).toEqual(REQUEST);
     expect(sleeps).toEqual([]);
   });
@@ -53,7 +53,7 @@ describe("submitPayment", () => {
       json(201, PAYMENT, { "Idempotent-Replayed": "true" }),
     ]);
     expect(outcome).toEqual({ kind: "payment", payment: PAYMENT, replayed: true });
-    expect(requests.map((r) => (r.init.headers as Record<string, string>)["Idempotency-Key"])).toEqual(["key-1", "key-1"]);
+    expect(requests.map((r) => r.init.headers["idempotency-key"])).toEqual(["key-1", "key-1"]);
     expect(new Set(requests.map((r) => r.init.body)).size).toBe(1);
     expect(sleeps).toEqual([500]);
     expect(attempts).toEqual([
@@ -199,7 +199,7 @@ describe("a payment the provider processed but the server has not recorded yet",
   it("still retries any other 500 with the same key", async () => {
     const { outcome, requests } = await run([problem(500, "internal_error", "oops"), json(201, PAYMENT)]);
     expect(outcome).toEqual({ kind: "payment", payment: PAYMENT, replayed: false });
-    expect(requests.map((r) => (r.init.headers as Record<string, string>)["Idempotency-Key"])).toEqual(["key-1", "key-1"]);
+    expect(requests.map((r) => r.init.headers["idempotency-key"])).toEqual(["key-1", "key-1"]);
   });
 });
 

@@ -1,4 +1,3 @@
-import { PAYMENTS_PATH } from "../routes";
 import type { CreatePaymentInput } from "../schemas/payment";
 import { tolerantPaymentResponseSchema, type TolerantPaymentResponse } from "../schemas/payment-response";
 import { keyedRequest, type KeyedAnswer, type Rejected, type RetryOptions, type Unanswered, type Verdict } from "./keyed-request";
@@ -27,7 +26,12 @@ type Settled = Extract<PaymentOutcome, { kind: "payment" | "declined" }>;
  * final answer (keyed-request.ts); a decline is one, and so is a refusal.
  */
 export function submitPayment({ request, ...options }: Options): Promise<PaymentOutcome> {
-  return keyedRequest({ ...options, path: PAYMENTS_PATH, body: request, subject: "payment", classify: paymentVerdict });
+  return keyedRequest({
+    ...options,
+    send: (api, header) => api.POST("/api/payments", { params: { header }, body: request }),
+    subject: "payment",
+    classify: paymentVerdict,
+  });
 }
 
 /** The answers only a payment has: its 201, and a card declined (402). */

@@ -37,7 +37,7 @@ describe("submitRefund", () => {
     expect(requests).toHaveLength(1);
     expect(requests[0]?.url).toBe(refundsPath(PAYMENT_ID));
     expect(requests[0]?.init).toMatchObject({ method: "POST", body: '{"amount":1000}' });
-    expect(requests[0]?.init.headers).toMatchObject({ "Idempotency-Key": "refund-key-1", Prefer: "wait=5" });
+    expect(requests[0]?.init.headers).toMatchObject({ "idempotency-key": "refund-key-1", prefer: "wait=5" });
   });
 
   it("retries a lost response, a request in progress and an unavailable provider with the same key and body; the retry's replay is reported", async () => {

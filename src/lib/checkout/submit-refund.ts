@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { refundsPath } from "../routes";
 import type { CreateRefundInput } from "../schemas/refund";
 import { refundResponseSchema } from "../schemas/refund-response";
 import { keyedRequest, type KeyedAnswer, type Rejected, type RetryOptions, type Unanswered, type Verdict } from "./keyed-request";
@@ -29,7 +28,12 @@ type Options = RetryOptions & { paymentId: string; key: string; request: CreateR
  * body until a final answer (keyed-request.ts): one logical refund is made at most once.
  */
 export function submitRefund({ paymentId, request, ...options }: Options): Promise<RefundOutcome> {
-  return keyedRequest({ ...options, path: refundsPath(paymentId), body: request, subject: "refund", classify: refundVerdict });
+  return keyedRequest({
+    ...options,
+    send: (api, header) => api.POST("/api/payments/{id}/refunds", { params: { path: { id: paymentId }, header }, body: request }),
+    subject: "refund",
+    classify: refundVerdict,
+  });
 }
 
 function refundVerdict({ status, body, replayed, problem }: KeyedAnswer): Verdict<RefundOutcome> | undefined {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ERROR_CODE_NAMES } from "../error-codes";
+import { ERROR_CODE_NAMES, RETRY_HINTS } from "../error-codes";
 import { paymentResponseSchema, tolerantPaymentResponseSchema } from "./payment-response";
 
 /**
@@ -35,6 +35,8 @@ export const problemSchema = z.object({
   status: z.number().int(),
   detail: z.string(),
   code: z.enum(ERROR_CODE_NAMES),
+  /** What a client may do now (error-codes.ts RETRY_HINTS): the same for every answer with this code. */
+  retry: z.enum(RETRY_HINTS),
   requestId: z.string(),
   ...problemExtensionsSchema.shape,
 });
@@ -48,6 +50,8 @@ export type Problem = z.infer<typeof problemSchema>;
  */
 export const tolerantProblemSchema = problemSchema.extend({
   code: z.string(),
+  /** Absent from answers stored before the hint existed (a decline is replayed for a day). */
+  retry: z.string().optional(),
   payment: tolerantPaymentResponseSchema.optional(),
 });
 

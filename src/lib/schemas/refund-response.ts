@@ -19,3 +19,6 @@ export const refundResponseSchema = z.object({
 });
 
 export type RefundResponse = z.infer<typeof refundResponseSchema>;
+
+/** GET /api/payments/{id}/refunds: the payment's refunds, oldest first. */
+export const refundListResponseSchema = z.object({ data: z.array(refundResponseSchema) });

@@ -7,7 +7,7 @@ describe("problem", () => {
     const body = problem("refund_exceeds_remaining", "Too much.", "req_1", { amountRemaining: 5 });
     expect(JSON.stringify(body)).toBe(
       '{"amountRemaining":5,"type":"/docs/errors#refund_exceeds_remaining","title":"Refund exceeds the amount left to refund",' +
-        '"status":400,"detail":"Too much.","code":"refund_exceeds_remaining","requestId":"req_1"}',
+        '"status":400,"detail":"Too much.","code":"refund_exceeds_remaining","retry":"never","requestId":"req_1"}',
     );
     expect(problemSchema.strict().parse(body)).toEqual(body);
   });

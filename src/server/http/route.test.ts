@@ -23,6 +23,7 @@ describe("route", () => {
         status: 405,
         detail: `${method} is not supported here; use GET or POST.`,
         code: "method_not_allowed",
+        retry: "never",
         requestId: response.headers.get("x-request-id"),
       });
     }

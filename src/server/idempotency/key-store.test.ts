@@ -144,8 +144,11 @@ describe("replaceExpired", () => {
       keys.replaceExpired(row.id, scope, timings, randomUUID()),
     ]);
     expect([first, second].filter(Boolean)).toHaveLength(1);
-    const newId = (first ?? second)!;
+    const replaced = (first ?? second)!;
+    const newId = replaced.id;
     expect(newId).not.toBe(row.id);
+    // A new TTL from now: the old row's had passed.
+    expect(replaced.expiresAt.getTime()).toBeGreaterThan(Date.now() + (timings.ttlSeconds - 60) * 1000);
     expect(await stored(newId)).toMatchObject({ recoveryPoint: "started", key: scope.key });
     expect(await stored(row.id)).toBeNull();
   });

@@ -32,6 +32,8 @@ export type KeyRow = {
   createdAt: number;
   /** True when this claim created the row. */
   inserted: boolean;
+  /** When a finished key stops being replayed (`expires_at`); a new request may then reuse it. */
+  expiresAt: Date;
   /** Past `expires_at`. */
   expired: boolean;
   /** Locked, and the lock is younger than the lock timeout: its owner is presumably alive. */
@@ -99,7 +101,7 @@ export async function claim(scope: KeyScope, timings: KeyTimings, lockToken: str
       recovery_point::text AS "recoveryPoint", response_status AS "responseStatus",
       response_body::text AS "responseBody", stripe_object_id AS "stripeObjectId",
       stripe_key_generation AS "stripeKeyGeneration", floor(extract(epoch FROM created_at))::int AS "createdAt", inserted,
-      expires_at <= now() AS "expired",
+      expires_at AS "expiresAt", expires_at <= now() AS "expired",
       ${lockIsFresh(timings)} AS "lockHeld",
       created_at < now() - make_interval(hours => ${REDRIVE_WINDOW_HOURS}) AS "tooOldToRedrive"
     FROM candidate`));
@@ -131,10 +133,15 @@ export async function takeOver(
  * insert a new one locked by us (new id, hence a new Stripe idempotency key) in one
  * statement, so no other request sees the key missing in between. Unfinished rows are never
  * replaced: their request may have charged, and only re-driving or reconciling tells.
- * Returns the new row's id, or null if another request changed the row first.
+ * Returns the new row's id and expiry, or null if another request changed the row first.
  */
-export async function replaceExpired(oldKeyId: string, scope: KeyScope, timings: KeyTimings, lockToken: string): Promise<string | null> {
-  const rows = await statement("replace_expired", () => db().$queryRaw<{ id: string }[]>(Prisma.sql`
+export async function replaceExpired(
+  oldKeyId: string,
+  scope: KeyScope,
+  timings: KeyTimings,
+  lockToken: string,
+): Promise<Pick<KeyRow, "id" | "expiresAt"> | null> {
+  const rows = await statement("replace_expired", () => db().$queryRaw<Pick<KeyRow, "id" | "expiresAt">[]>(Prisma.sql`
     WITH gone AS (
       DELETE FROM idempotency_keys
       WHERE id = ${oldKeyId}::uuid AND recovery_point = 'finished' AND expires_at <= now()
@@ -145,8 +152,8 @@ export async function replaceExpired(oldKeyId: string, scope: KeyScope, timings:
     SELECT ${randomUUID()}::uuid, user_id, key, ${scope.method}, ${scope.path}, ${scope.requestHash},
       ${lockToken}::uuid, now(), 'started', now() + make_interval(secs => ${timings.ttlSeconds}::float8)
     FROM gone
-    RETURNING id::text AS id`));
-  return rows[0]?.id ?? null;
+    RETURNING id::text AS id, expires_at AS "expiresAt"`));
+  return rows[0] ?? null;
 }
 
 /**
@@ -275,4 +282,38 @@ export async function countExpired(): Promise<number> {
   const [row] = await statement("count_expired", () => db().$queryRaw<{ count: number }[]>(Prisma.sql`
     SELECT count(*)::int AS count FROM idempotency_keys WHERE expires_at <= now() AND recovery_point = 'finished'`));
   return row?.count ?? 0;
+}
+
+/** A key as its owner may see it (GET /api/idempotency-keys/{key}): facts, never the stored body. */
+export type KeyStatusRow = {
+  key: string;
+  method: string;
+  path: string;
+  recoveryPoint: RecoveryPoint;
+  responseStatus: number | null;
+  createdAt: Date;
+  completedAt: Date | null;
+  expiresAt: Date;
+  expired: boolean;
+  lockHeld: boolean;
+  tooOldToRedrive: boolean;
+  /** The payment or refund the key created (its id is the key row's), if one is recorded. */
+  paymentId: string | null;
+  refundId: string | null;
+  refundPaymentId: string | null;
+};
+
+/** Status: `userId`'s row for `key` with the payment or refund it produced, or null. One statement. */
+export async function keyStatus(userId: string, key: string, timings: KeyTimings): Promise<KeyStatusRow | null> {
+  const rows = await statement("status", () => db().$queryRaw<KeyStatusRow[]>(Prisma.sql`
+    SELECT k.key, k.method, k.path, k.recovery_point::text AS "recoveryPoint", k.response_status AS "responseStatus",
+      k.created_at AS "createdAt", k.completed_at AS "completedAt", k.expires_at AS "expiresAt",
+      k.expires_at <= now() AS "expired", ${lockIsFresh(timings)} AS "lockHeld",
+      k.created_at < now() - make_interval(hours => ${REDRIVE_WINDOW_HOURS}) AS "tooOldToRedrive",
+      p.id::text AS "paymentId", r.id::text AS "refundId", r.payment_id::text AS "refundPaymentId"
+    FROM idempotency_keys k
+    LEFT JOIN payments p ON p.idempotency_key_id = k.id AND p.user_id = k.user_id
+    LEFT JOIN refunds r ON r.idempotency_key_id = k.id
+    WHERE k.user_id = ${userId}::uuid AND k.key = ${key}`));
+  return rows[0] ?? null;
 }

@@ -36,3 +36,17 @@ function unquote(value: string): string | null {
   const inner = value.slice(1, -1);
   return /["\\]/.test(inner) ? null : inner;
 }
+
+/**
+ * A key named in a path (GET /api/idempotency-keys/{key}), decoded: the key itself, with no
+ * header's list syntax to guard against, so a comma is just a character. A quoted form
+ * (`"order-1"`) names the key as the header's quoted form does. 400 for what no key can be.
+ */
+export function parseKeyInPath(decoded: string): string {
+  const trimmed = decoded.trim();
+  const key = trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1) : trimmed;
+  if (!PRINTABLE_ASCII.test(key) || key.trim() === "") {
+    throw new ApiError("idempotency_key_invalid", "The key in the path must be 1–255 printable ASCII characters, percent-encoded as one segment.");
+  }
+  return key;
+}

@@ -1,7 +1,8 @@
 import "server-only";
+import { MAX_PREFER_WAIT_SECONDS } from "@/lib/openapi/idempotency-policy";
 
-/** Longest a duplicate may wait for the first request (RFC 7240 `Prefer: wait=<s>`). */
-export const MAX_WAIT_SECONDS = 10;
+/** Longest a duplicate may wait for the first request (RFC 7240 `Prefer: wait=<s>`), as published. */
+export const MAX_WAIT_SECONDS = MAX_PREFER_WAIT_SECONDS;
 
 /** Seconds the client is willing to wait, capped; 0 when it did not ask. */
 export function parsePreferWait(headers: Headers): number {

@@ -68,6 +68,7 @@ describe("classify", () => {
     stripeKeyGeneration: 0,
     createdAt: 0,
     inserted: false,
+    expiresAt: new Date(0),
     expired: false,
     lockHeld: false,
     tooOldToRedrive: false,
@@ -98,7 +99,9 @@ describe("new", () => {
     const answer = await run(request, op.run);
     expect(op.calls).toEqual([{ keyId: expect.any(String), recovered: false }]);
     const keyId = op.calls[0]!.keyId;
-    expect(answer).toEqual({ status: 201, body: JSON.stringify({ id: keyId }), replayed: false, outcome: "created" });
+    expect(answer).toEqual({ status: 201, body: JSON.stringify({ id: keyId }), replayed: false, expiresAt: expect.any(Date), outcome: "created" });
+    // The key's TTL from the claim, as PostgreSQL counted it.
+    expect(answer.expiresAt).toEqual((await row(request))!.expiresAt);
     expect(await row(request)).toMatchObject({ id: keyId, recoveryPoint: "finished", responseStatus: 201, stripeObjectId: `pi_${keyId.slice(0, 8)}`, lockToken: null });
     expect(await db().webhookEvent.count({ where: { id: `evt_${keyId}` } })).toBe(1);
   });
@@ -111,7 +114,7 @@ describe("replay", () => {
     const first = await run(request, op.run);
     const replay = await run(request, op.run);
     expect(op.calls).toHaveLength(1);
-    expect(replay).toEqual({ status: 201, body: first.body, replayed: true, outcome: "replayed" });
+    expect(replay).toEqual({ status: 201, body: first.body, replayed: true, expiresAt: first.expiresAt, outcome: "replayed" });
   });
 });
 

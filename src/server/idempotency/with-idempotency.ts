@@ -111,6 +111,8 @@ export type KeyedResponse = {
   /** Exact JSON text; a replay returns the stored text unchanged. */
   body: string;
   replayed: boolean;
+  /** Until when the key answers with this response (then a request with it starts anew). */
+  expiresAt: Date;
 };
 
 type Options = {
@@ -154,19 +156,20 @@ export async function withIdempotency(request: KeyedRequest, operation: Operatio
 
     switch (classify(row, scope.requestHash)) {
       case "new": {
-        const answer = await run({ keyId: row.id, lockToken, recovered: false, generation: 0, createdAt: row.createdAt });
+        const answer = await run({ keyId: row.id, lockToken, recovered: false, generation: 0, createdAt: row.createdAt, expiresAt: row.expiresAt });
         if (answer) return answer;
         continue; // fenced out while we ran: read what the new owner did
       }
       case "replay":
         // A finished row always holds its answer (CHECK idempotency_keys_finished_has_response).
         report("replayed");
-        return { status: row.responseStatus!, body: row.responseBody!, replayed: true };
+        return { status: row.responseStatus!, body: row.responseBody!, replayed: true, expiresAt: row.expiresAt };
       case "mismatch":
         report("mismatch");
         throw new ApiError(
           "idempotency_key_reused",
           "This Idempotency-Key was already used with a different request. Use a new key for a new payment.",
+          { headers: keyExpiryHeaders(row.expiresAt) },
         );
       case "in_flight":
         if (Date.now() < deadline) {
@@ -174,31 +177,39 @@ export async function withIdempotency(request: KeyedRequest, operation: Operatio
           continue;
         }
         report("in_progress");
-        throw inProgress();
+        throw inProgress(row.expiresAt);
       case "expired": {
-        const keyId = await keys.replaceExpired(row.id, scope, timings, lockToken);
+        const replaced = await keys.replaceExpired(row.id, scope, timings, lockToken);
         // createdAt of the old row: an earlier bound for Stripe lookups is only wider, never wrong.
-        const answer = keyId ? await run({ keyId, lockToken, recovered: false, generation: 0, createdAt: row.createdAt }) : null;
+        const owned = replaced && { keyId: replaced.id, lockToken, recovered: false, generation: 0, createdAt: row.createdAt, expiresAt: replaced.expiresAt };
+        const answer = owned ? await run(owned) : null;
         if (answer) return answer;
         continue;
       }
       case "redrivable": {
-        const owned = { keyId: row.id, lockToken, recovered: true, generation: row.stripeKeyGeneration, createdAt: row.createdAt };
+        const owned = {
+          keyId: row.id,
+          lockToken,
+          recovered: true,
+          generation: row.stripeKeyGeneration,
+          createdAt: row.createdAt,
+          expiresAt: row.expiresAt,
+        };
         const answer = (await keys.takeOver(row, lockToken, timings)) ? await run(owned) : null;
         if (answer) return answer;
         continue;
       }
       case "needs_reconciliation":
         report("awaiting_reconciliation");
-        throw notRecorded(row.stripeObjectId);
+        throw notRecorded(row.stripeObjectId, row.expiresAt);
     }
   }
   report("in_progress");
-  throw inProgress();
+  throw inProgress(null);
 }
 
 /** A key row this request holds the lock of, and what the operation needs to know of it. */
-type Owned = { keyId: string; lockToken: string; recovered: boolean; generation: number; createdAt: number };
+type Owned = { keyId: string; lockToken: string; recovered: boolean; generation: number; createdAt: number; expiresAt: Date };
 
 /** Phases 3–5 on a row we hold: run the operation, then record, forget, release or flag. Null if fenced out. */
 async function runOwned(
@@ -232,12 +243,12 @@ async function runOwned(
   switch (recorded.result) {
     case "completed":
       report(owned.recovered ? "recovered" : "created");
-      return { status: final.status, body: recorded.body, replayed: false };
+      return { status: final.status, body: recorded.body, replayed: false, expiresAt: owned.expiresAt };
     case "fenced":
       return null;
     case "flagged":
       report("flagged");
-      throw notRecorded(final.stripeObjectId);
+      throw notRecorded(final.stripeObjectId, owned.expiresAt);
   }
 }
 
@@ -254,6 +265,8 @@ async function runOwned(
 async function settleFailure(owned: Owned, error: unknown, { report, log }: { report: (o: IdempotencyOutcome) => void; log: Logger }) {
   const transient = isDatabaseUnavailable(error) || (error instanceof ApiError && error.status === 503);
   const refusedUpFront = error instanceof ApiError && error.status < 500 && !owned.recovered;
+  // The key outlives this answer unless it is forgotten: say until when it holds.
+  if (error instanceof ApiError && !refusedUpFront) Object.assign(error.headers, keyExpiryHeaders(owned.expiresAt));
   try {
     if (transient) {
       report("released");
@@ -305,23 +318,32 @@ export async function recordFinalOutcome(keyId: string, lockToken: string, final
   return { result: "flagged" };
 }
 
-function inProgress(): ApiError {
+function inProgress(expiresAt: Date | null): ApiError {
   return new ApiError(
     "idempotency_request_in_progress",
     "A request with this Idempotency-Key is still being processed. Retry with the same key.",
-    { retryAfter: IN_PROGRESS_RETRY_AFTER },
+    { retryAfter: IN_PROGRESS_RETRY_AFTER, headers: expiresAt ? keyExpiryHeaders(expiresAt) : {} },
   );
 }
 
+/**
+ * `Idempotency-Key-Expires` (an HTTP-date, like `Expires`): until when the key's answer is
+ * replayed. Before it, retry with the same key; after it, the same key starts a new request,
+ * so a client that still has no answer checks the payments list (docs/API.md).
+ */
+export function keyExpiryHeaders(expiresAt: Date): Record<string, string> {
+  return { "Idempotency-Key-Expires": expiresAt.toUTCString() };
+}
+
 /** The answer for a key that only the reconciler can finish: definite, and naming what Stripe holds. */
-function notRecorded(stripeObjectId: string | null): ApiError {
+function notRecorded(stripeObjectId: string | null, expiresAt: Date): ApiError {
   const what = stripeObjectId
     ? `The payment provider processed this request (${stripeObjectId}), but its outcome could not be recorded yet.`
     : "This request was interrupted, and its outcome at the payment provider is not recorded yet.";
   return new ApiError(
     "outcome_not_recorded",
     `${what} Do not send it again under a new Idempotency-Key: it is being reconciled, and a retry with this key will then return the final answer.`,
-    { extensions: { stripeObjectId } },
+    { extensions: { stripeObjectId }, headers: keyExpiryHeaders(expiresAt) },
   );
 }
 

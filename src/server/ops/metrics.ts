@@ -75,6 +75,7 @@ export const ROUTE_TEMPLATES = [
   "/api/payments/:id",
   "/api/payments/:id/refunds",
   "/api/payments/:id/refunds/:refundId",
+  "/api/idempotency-keys/:key",
   "/api/api-keys",
   "/api/api-keys/:id",
   "/api/auth/sign-up",
@@ -82,6 +83,7 @@ export const ROUTE_TEMPLATES = [
   "/api/cron/cleanup",
   "/api/health",
   "/api/metrics",
+  "/api/openapi.json",
   "/api/webhooks/stripe",
 ] as const;
 

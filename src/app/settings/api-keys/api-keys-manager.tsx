@@ -6,24 +6,21 @@ import { FormAlert } from "@/components/form-alert";
 import { SubmitButton } from "@/components/submit-button";
 import { LocalTime } from "@/components/local-time";
 import { TextField } from "@/components/text-field";
+import { apiClient } from "@/lib/api-client";
 import { createApiKeySchema } from "@/lib/schemas/api-key";
+import type { ApiKeyResponse } from "@/lib/schemas/api-key-response";
 
-/** A key as the page lists it; moments as ISO 8601, shown in the viewer's time zone. */
-export type ApiKeyRow = {
-  id: string;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-};
+/** A key as the page lists it (the API's own shape); moments as ISO 8601, shown in the viewer's time zone. */
+export type ApiKeyRow = ApiKeyResponse;
 
 type NewKey = { name: string; secret: string };
 type CreateState = { error: string | null; nameError: string | null; created: NewKey | null };
 
-async function problemMessage(response: Response, fallback: string): Promise<string> {
-  const problem = (await response.json().catch(() => null)) as { errors?: Array<{ message: string }>; detail?: string } | null;
-  return problem?.errors?.[0]?.message ?? problem?.detail ?? fallback;
+/** The first field error or the detail of a problem answer; `fallback` for anything else (a proxy's page). */
+function problemMessage(error: unknown, fallback: string): string {
+  const problem = typeof error === "object" && error !== null ? (error as { errors?: Array<{ message?: unknown }>; detail?: unknown }) : null;
+  const message = problem?.errors?.[0]?.message ?? problem?.detail;
+  return typeof message === "string" ? message : fallback;
 }
 
 /** Create and revoke keys through /api/api-keys; the list itself is rendered by the page. */
@@ -34,15 +31,8 @@ export function ApiKeysManager({ keys }: { keys: ApiKeyRow[] }) {
       const parsed = createApiKeySchema.safeParse({ name: form.get("name") ?? "" });
       if (!parsed.success) return { error: null, nameError: parsed.error.issues[0]?.message ?? "Invalid name", created: null };
       try {
-        const response = await fetch("/api/api-keys", {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify(parsed.data),
-        });
-        if (!response.ok) {
-          return { error: await problemMessage(response, "Could not create the key."), nameError: null, created: null };
-        }
-        const key = (await response.json()) as NewKey;
+        const { data: key, error } = await apiClient().POST("/api/api-keys", { body: parsed.data });
+        if (!key) return { error: problemMessage(error, "Could not create the key."), nameError: null, created: null };
         router.refresh();
         return { error: null, nameError: null, created: { name: key.name, secret: key.secret } };
       } catch {
@@ -138,8 +128,8 @@ function KeyList({ keys }: { keys: ApiKeyRow[] }) {
     if (!window.confirm(`Revoke “${key.name}”? Scripts using it will get 401 from now on.`)) return;
     startRevoke(async () => {
       try {
-        const response = await fetch(`/api/api-keys/${encodeURIComponent(key.id)}`, { method: "DELETE" });
-        setError(response.ok ? null : await problemMessage(response, "Could not revoke the key."));
+        const { response, error } = await apiClient().DELETE("/api/api-keys/{id}", { params: { path: { id: key.id } } });
+        setError(response.ok ? null : problemMessage(error, "Could not revoke the key."));
       } catch {
         setError("Could not reach the server. Try again.");
       }

@@ -1,0 +1,27 @@
+import { z } from "zod";
+
+/** GET /api/health. */
+export const healthResponseSchema = z.object({ status: z.literal("ok") });
+
+/** GET /api/cron/cleanup: what one bounded cleanup run did (src/server/ops/cleanup-expired-keys.ts). */
+export const cleanupResponseSchema = z.object({
+  deleted: z.number().int(),
+  remaining: z.number().int(),
+  batches: z.number().int(),
+  durationMs: z.number(),
+  /** Of `durationMs`, the time spent pausing between batches so that traffic does not feel it. */
+  pausedMs: z.number(),
+  dryRun: z.boolean(),
+});
+
+/** POST /api/webhooks/stripe: the event was received (and applied, unless `ignored` says why not). */
+export const webhookAckResponseSchema = z.object({
+  received: z.literal(true),
+  /** The event was applied before: nothing changed. */
+  duplicate: z.literal(true).optional(),
+  /** Why a verified event was not applied; Stripe should not deliver it again. */
+  ignored: z.string().optional(),
+});
+
+/** POST /api/auth/sign-up: the new account (it is not signed in). */
+export const accountResponseSchema = z.object({ id: z.string(), email: z.string(), name: z.string().nullable() });
