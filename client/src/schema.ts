@@ -247,6 +247,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @example {
+         *       "amount": 2500,
+         *       "currency": "eur",
+         *       "paymentMethod": "pm_card_visa",
+         *       "description": "Order 1001"
+         *     }
+         */
         CreatePayment: {
             amount: number;
             /** @enum {string} */
@@ -255,6 +263,12 @@ export interface components {
             confirmationToken?: string;
             description?: string;
         };
+        /**
+         * @example {
+         *       "amount": 1000,
+         *       "reason": "requested_by_customer"
+         *     }
+         */
         CreateRefund: {
             amount?: number;
             /** @enum {string} */
@@ -466,7 +480,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentList"];
                 };
             };
-            /** @description `invalid_request`: The request is invalid. */
+            /** @description [`invalid_request`](/docs/errors#invalid_request): The request is invalid. */
             400: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -482,7 +496,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Authentication required. */
+            /** @description [`unauthorized`](/docs/errors#unauthorized): Authentication required. */
             401: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -500,7 +514,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `internal_error`: Internal server error. */
+            /** @description [`internal_error`](/docs/errors#internal_error): Internal server error. */
             500: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -516,7 +530,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `service_unavailable`: The service is temporarily unavailable. */
+            /** @description [`service_unavailable`](/docs/errors#service_unavailable): The service is temporarily unavailable. */
             503: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -568,7 +582,7 @@ export interface operations {
                     "application/json": components["schemas"]["Payment"];
                 };
             };
-            /** @description `invalid_request`: The request is invalid. `invalid_json`: The body is not valid JSON. `idempotency_key_missing`: Idempotency-Key header is required. `idempotency_key_invalid`: Idempotency-Key header is malformed. */
+            /** @description [`invalid_request`](/docs/errors#invalid_request): The request is invalid. [`invalid_json`](/docs/errors#invalid_json): The body is not valid JSON. [`idempotency_key_missing`](/docs/errors#idempotency_key_missing): Idempotency-Key header is required. [`idempotency_key_invalid`](/docs/errors#idempotency_key_invalid): Idempotency-Key header is malformed. */
             400: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -584,7 +598,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Authentication required. */
+            /** @description [`unauthorized`](/docs/errors#unauthorized): Authentication required. */
             401: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -602,7 +616,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `card_declined`: The card was declined. */
+            /** @description [`card_declined`](/docs/errors#card_declined): The card was declined. */
             402: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -620,7 +634,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_origin`: Cross-site request refused. */
+            /** @description [`forbidden_origin`](/docs/errors#forbidden_origin): Cross-site request refused. */
             403: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -636,7 +650,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_request_in_progress`: A request with this Idempotency-Key is in progress. */
+            /** @description [`idempotency_request_in_progress`](/docs/errors#idempotency_request_in_progress): A request with this Idempotency-Key is in progress. */
             409: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -655,7 +669,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `payload_too_large`: The body is too large. */
+            /** @description [`payload_too_large`](/docs/errors#payload_too_large): The body is too large. */
             413: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -671,7 +685,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unsupported_media_type`: Content-Type must be application/json. */
+            /** @description [`unsupported_media_type`](/docs/errors#unsupported_media_type): Content-Type must be application/json. */
             415: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -687,7 +701,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key was used with a different request. */
+            /** @description [`idempotency_key_reused`](/docs/errors#idempotency_key_reused): Idempotency-Key was used with a different request. */
             422: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -704,7 +718,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests. */
+            /** @description [`rate_limited`](/docs/errors#rate_limited): Too many requests. */
             429: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -722,7 +736,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `internal_error`: Internal server error. `outcome_not_recorded`: The outcome is not recorded yet. */
+            /** @description [`internal_error`](/docs/errors#internal_error): Internal server error. [`outcome_not_recorded`](/docs/errors#outcome_not_recorded): The outcome is not recorded yet. */
             500: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -739,7 +753,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `payment_provider_unavailable`: The payment provider is unavailable. `service_unavailable`: The service is temporarily unavailable. */
+            /** @description [`payment_provider_unavailable`](/docs/errors#payment_provider_unavailable): The payment provider is unavailable. [`service_unavailable`](/docs/errors#service_unavailable): The service is temporarily unavailable. */
             503: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -781,7 +795,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentDetail"];
                 };
             };
-            /** @description `unauthorized`: Authentication required. */
+            /** @description [`unauthorized`](/docs/errors#unauthorized): Authentication required. */
             401: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -799,7 +813,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found. */
+            /** @description [`not_found`](/docs/errors#not_found): Not found. */
             404: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -815,7 +829,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `internal_error`: Internal server error. */
+            /** @description [`internal_error`](/docs/errors#internal_error): Internal server error. */
             500: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -831,7 +845,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `service_unavailable`: The service is temporarily unavailable. */
+            /** @description [`service_unavailable`](/docs/errors#service_unavailable): The service is temporarily unavailable. */
             503: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -874,7 +888,7 @@ export interface operations {
                     "application/json": components["schemas"]["RefundList"];
                 };
             };
-            /** @description `unauthorized`: Authentication required. */
+            /** @description [`unauthorized`](/docs/errors#unauthorized): Authentication required. */
             401: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -892,7 +906,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found. */
+            /** @description [`not_found`](/docs/errors#not_found): Not found. */
             404: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -908,7 +922,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `internal_error`: Internal server error. */
+            /** @description [`internal_error`](/docs/errors#internal_error): Internal server error. */
             500: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -924,7 +938,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `service_unavailable`: The service is temporarily unavailable. */
+            /** @description [`service_unavailable`](/docs/errors#service_unavailable): The service is temporarily unavailable. */
             503: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -979,7 +993,7 @@ export interface operations {
                     "application/json": components["schemas"]["Refund"];
                 };
             };
-            /** @description `invalid_request`: The request is invalid. `invalid_json`: The body is not valid JSON. `idempotency_key_missing`: Idempotency-Key header is required. `idempotency_key_invalid`: Idempotency-Key header is malformed. `refund_exceeds_remaining`: Refund exceeds the amount left to refund. `payment_not_refundable`: The payment cannot be refunded. */
+            /** @description [`invalid_request`](/docs/errors#invalid_request): The request is invalid. [`invalid_json`](/docs/errors#invalid_json): The body is not valid JSON. [`idempotency_key_missing`](/docs/errors#idempotency_key_missing): Idempotency-Key header is required. [`idempotency_key_invalid`](/docs/errors#idempotency_key_invalid): Idempotency-Key header is malformed. [`refund_exceeds_remaining`](/docs/errors#refund_exceeds_remaining): Refund exceeds the amount left to refund. [`payment_not_refundable`](/docs/errors#payment_not_refundable): The payment cannot be refunded. */
             400: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -995,7 +1009,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Authentication required. */
+            /** @description [`unauthorized`](/docs/errors#unauthorized): Authentication required. */
             401: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1013,7 +1027,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_origin`: Cross-site request refused. */
+            /** @description [`forbidden_origin`](/docs/errors#forbidden_origin): Cross-site request refused. */
             403: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1029,7 +1043,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found. */
+            /** @description [`not_found`](/docs/errors#not_found): Not found. */
             404: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1045,7 +1059,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_request_in_progress`: A request with this Idempotency-Key is in progress. */
+            /** @description [`idempotency_request_in_progress`](/docs/errors#idempotency_request_in_progress): A request with this Idempotency-Key is in progress. */
             409: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1064,7 +1078,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `payload_too_large`: The body is too large. */
+            /** @description [`payload_too_large`](/docs/errors#payload_too_large): The body is too large. */
             413: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1080,7 +1094,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unsupported_media_type`: Content-Type must be application/json. */
+            /** @description [`unsupported_media_type`](/docs/errors#unsupported_media_type): Content-Type must be application/json. */
             415: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1096,7 +1110,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `idempotency_key_reused`: Idempotency-Key was used with a different request. */
+            /** @description [`idempotency_key_reused`](/docs/errors#idempotency_key_reused): Idempotency-Key was used with a different request. */
             422: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1113,7 +1127,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests. */
+            /** @description [`rate_limited`](/docs/errors#rate_limited): Too many requests. */
             429: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1131,7 +1145,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `internal_error`: Internal server error. `outcome_not_recorded`: The outcome is not recorded yet. */
+            /** @description [`internal_error`](/docs/errors#internal_error): Internal server error. [`outcome_not_recorded`](/docs/errors#outcome_not_recorded): The outcome is not recorded yet. */
             500: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1148,7 +1162,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `payment_provider_unavailable`: The payment provider is unavailable. `service_unavailable`: The service is temporarily unavailable. */
+            /** @description [`payment_provider_unavailable`](/docs/errors#payment_provider_unavailable): The payment provider is unavailable. [`service_unavailable`](/docs/errors#service_unavailable): The service is temporarily unavailable. */
             503: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1192,7 +1206,7 @@ export interface operations {
                     "application/json": components["schemas"]["Refund"];
                 };
             };
-            /** @description `unauthorized`: Authentication required. */
+            /** @description [`unauthorized`](/docs/errors#unauthorized): Authentication required. */
             401: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1210,7 +1224,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found. */
+            /** @description [`not_found`](/docs/errors#not_found): Not found. */
             404: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1226,7 +1240,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `internal_error`: Internal server error. */
+            /** @description [`internal_error`](/docs/errors#internal_error): Internal server error. */
             500: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1242,7 +1256,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `service_unavailable`: The service is temporarily unavailable. */
+            /** @description [`service_unavailable`](/docs/errors#service_unavailable): The service is temporarily unavailable. */
             503: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1286,7 +1300,7 @@ export interface operations {
                     "application/json": components["schemas"]["IdempotencyKeyStatus"];
                 };
             };
-            /** @description `idempotency_key_invalid`: Idempotency-Key header is malformed. */
+            /** @description [`idempotency_key_invalid`](/docs/errors#idempotency_key_invalid): Idempotency-Key header is malformed. */
             400: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1302,7 +1316,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Authentication required. */
+            /** @description [`unauthorized`](/docs/errors#unauthorized): Authentication required. */
             401: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1320,7 +1334,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found. */
+            /** @description [`not_found`](/docs/errors#not_found): Not found. */
             404: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1336,7 +1350,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `internal_error`: Internal server error. */
+            /** @description [`internal_error`](/docs/errors#internal_error): Internal server error. */
             500: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1352,7 +1366,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `service_unavailable`: The service is temporarily unavailable. */
+            /** @description [`service_unavailable`](/docs/errors#service_unavailable): The service is temporarily unavailable. */
             503: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1392,7 +1406,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyList"];
                 };
             };
-            /** @description `unauthorized`: Authentication required. */
+            /** @description [`unauthorized`](/docs/errors#unauthorized): Authentication required. */
             401: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1410,7 +1424,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `internal_error`: Internal server error. */
+            /** @description [`internal_error`](/docs/errors#internal_error): Internal server error. */
             500: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1426,7 +1440,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `service_unavailable`: The service is temporarily unavailable. */
+            /** @description [`service_unavailable`](/docs/errors#service_unavailable): The service is temporarily unavailable. */
             503: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1470,7 +1484,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
-            /** @description `invalid_request`: The request is invalid. `invalid_json`: The body is not valid JSON. */
+            /** @description [`invalid_request`](/docs/errors#invalid_request): The request is invalid. [`invalid_json`](/docs/errors#invalid_json): The body is not valid JSON. */
             400: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1486,7 +1500,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unauthorized`: Authentication required. */
+            /** @description [`unauthorized`](/docs/errors#unauthorized): Authentication required. */
             401: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1504,7 +1518,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden`: Not allowed. `forbidden_origin`: Cross-site request refused. */
+            /** @description [`forbidden`](/docs/errors#forbidden): Not allowed. [`forbidden_origin`](/docs/errors#forbidden_origin): Cross-site request refused. */
             403: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1520,7 +1534,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `payload_too_large`: The body is too large. */
+            /** @description [`payload_too_large`](/docs/errors#payload_too_large): The body is too large. */
             413: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1536,7 +1550,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unsupported_media_type`: Content-Type must be application/json. */
+            /** @description [`unsupported_media_type`](/docs/errors#unsupported_media_type): Content-Type must be application/json. */
             415: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1552,7 +1566,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `internal_error`: Internal server error. */
+            /** @description [`internal_error`](/docs/errors#internal_error): Internal server error. */
             500: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1568,7 +1582,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `service_unavailable`: The service is temporarily unavailable. */
+            /** @description [`service_unavailable`](/docs/errors#service_unavailable): The service is temporarily unavailable. */
             503: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1611,7 +1625,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKey"];
                 };
             };
-            /** @description `unauthorized`: Authentication required. */
+            /** @description [`unauthorized`](/docs/errors#unauthorized): Authentication required. */
             401: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1629,7 +1643,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_origin`: Cross-site request refused. */
+            /** @description [`forbidden_origin`](/docs/errors#forbidden_origin): Cross-site request refused. */
             403: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1645,7 +1659,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `not_found`: Not found. */
+            /** @description [`not_found`](/docs/errors#not_found): Not found. */
             404: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1661,7 +1675,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `internal_error`: Internal server error. */
+            /** @description [`internal_error`](/docs/errors#internal_error): Internal server error. */
             500: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1677,7 +1691,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `service_unavailable`: The service is temporarily unavailable. */
+            /** @description [`service_unavailable`](/docs/errors#service_unavailable): The service is temporarily unavailable. */
             503: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1721,7 +1735,7 @@ export interface operations {
                     "application/json": components["schemas"]["Account"];
                 };
             };
-            /** @description `invalid_request`: The request is invalid. `invalid_json`: The body is not valid JSON. */
+            /** @description [`invalid_request`](/docs/errors#invalid_request): The request is invalid. [`invalid_json`](/docs/errors#invalid_json): The body is not valid JSON. */
             400: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1737,7 +1751,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `forbidden_origin`: Cross-site request refused. */
+            /** @description [`forbidden_origin`](/docs/errors#forbidden_origin): Cross-site request refused. */
             403: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1753,7 +1767,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `payload_too_large`: The body is too large. */
+            /** @description [`payload_too_large`](/docs/errors#payload_too_large): The body is too large. */
             413: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1769,7 +1783,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `unsupported_media_type`: Content-Type must be application/json. */
+            /** @description [`unsupported_media_type`](/docs/errors#unsupported_media_type): Content-Type must be application/json. */
             415: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1785,7 +1799,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `rate_limited`: Too many requests. */
+            /** @description [`rate_limited`](/docs/errors#rate_limited): Too many requests. */
             429: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1803,7 +1817,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `internal_error`: Internal server error. */
+            /** @description [`internal_error`](/docs/errors#internal_error): Internal server error. */
             500: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1819,7 +1833,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `service_unavailable`: The service is temporarily unavailable. */
+            /** @description [`service_unavailable`](/docs/errors#service_unavailable): The service is temporarily unavailable. */
             503: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1864,7 +1878,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookAck"];
                 };
             };
-            /** @description `webhook_signature_invalid`: Stripe-Signature could not be verified. */
+            /** @description [`webhook_signature_invalid`](/docs/errors#webhook_signature_invalid): Stripe-Signature could not be verified. */
             400: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1880,7 +1894,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `payload_too_large`: The body is too large. */
+            /** @description [`payload_too_large`](/docs/errors#payload_too_large): The body is too large. */
             413: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1896,7 +1910,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `internal_error`: Internal server error. */
+            /** @description [`internal_error`](/docs/errors#internal_error): Internal server error. */
             500: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1912,7 +1926,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `service_unavailable`: The service is temporarily unavailable. */
+            /** @description [`service_unavailable`](/docs/errors#service_unavailable): The service is temporarily unavailable. */
             503: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1952,7 +1966,7 @@ export interface operations {
                     "application/json": components["schemas"]["CleanupSummary"];
                 };
             };
-            /** @description `unauthorized`: Authentication required. */
+            /** @description [`unauthorized`](/docs/errors#unauthorized): Authentication required. */
             401: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1970,7 +1984,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `internal_error`: Internal server error. */
+            /** @description [`internal_error`](/docs/errors#internal_error): Internal server error. */
             500: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -1986,7 +2000,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `service_unavailable`: The service is temporarily unavailable. */
+            /** @description [`service_unavailable`](/docs/errors#service_unavailable): The service is temporarily unavailable. */
             503: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -2026,7 +2040,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description `internal_error`: Internal server error. */
+            /** @description [`internal_error`](/docs/errors#internal_error): Internal server error. */
             500: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -2042,7 +2056,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `service_unavailable`: The service is temporarily unavailable. */
+            /** @description [`service_unavailable`](/docs/errors#service_unavailable): The service is temporarily unavailable. */
             503: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -2082,7 +2096,7 @@ export interface operations {
                     "text/plain; version=0.0.4; charset=utf-8": string;
                 };
             };
-            /** @description `unauthorized`: Authentication required. */
+            /** @description [`unauthorized`](/docs/errors#unauthorized): Authentication required. */
             401: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -2100,7 +2114,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `internal_error`: Internal server error. */
+            /** @description [`internal_error`](/docs/errors#internal_error): Internal server error. */
             500: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -2116,7 +2130,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `service_unavailable`: The service is temporarily unavailable. */
+            /** @description [`service_unavailable`](/docs/errors#service_unavailable): The service is temporarily unavailable. */
             503: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -2156,7 +2170,7 @@ export interface operations {
                     "application/json": string;
                 };
             };
-            /** @description `internal_error`: Internal server error. */
+            /** @description [`internal_error`](/docs/errors#internal_error): Internal server error. */
             500: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
@@ -2172,7 +2186,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `service_unavailable`: The service is temporarily unavailable. */
+            /** @description [`service_unavailable`](/docs/errors#service_unavailable): The service is temporarily unavailable. */
             503: {
                 headers: {
                     /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ERROR_CODES, type ErrorCode } from "../error-codes";
+import { ERROR_CODES, errorTypeUrl, type ErrorCode } from "../error-codes";
 import { apiKeyListResponseSchema, apiKeyResponseSchema, createdApiKeyResponseSchema } from "../schemas/api-key-response";
 import { createApiKeySchema } from "../schemas/api-key";
 import { idempotencyKeyResponseSchema } from "../schemas/idempotency-key-response";
@@ -235,7 +235,7 @@ function responses(operation: Operation): Record<string, Json> {
     // A header is required only if every code of this status always sends it.
     const required = headers.filter((header) => group.every((code) => REQUIRED_ERROR_HEADERS[code]?.includes(header)));
     answers[status] = {
-      description: group.map((code) => `\`${code}\`: ${ERROR_CODES[code].title}.`).join(" "),
+      description: group.map((code) => `[\`${code}\`](${errorTypeUrl(code)}): ${ERROR_CODES[code].title}.`).join(" "),
       headers: headerRefs(["X-Request-Id", ...headers], ["X-Request-Id", ...required]),
       content: {
         "application/problem+json": {

@@ -39,7 +39,9 @@ export const createPaymentSchema = z
     if ((payment.paymentMethod === undefined) === (payment.confirmationToken === undefined)) {
       ctx.addIssue({ code: "custom", path: [payment.paymentMethod === undefined ? "paymentMethod" : "confirmationToken"], message: ONE_WAY_TO_PAY });
     }
-  });
+  })
+  // The OpenAPI document's example (GET /api/openapi.json): one that the API accepts as is.
+  .meta({ examples: [{ amount: 2500, currency: "eur", paymentMethod: "pm_card_visa", description: "Order 1001" }] });
 
 export type CreatePaymentInput = z.infer<typeof createPaymentSchema>;
 

@@ -16,6 +16,7 @@ export const createRefundSchema = z
       .optional(),
     reason: z.enum(REFUND_REASONS, { error: `reason must be one of: ${REFUND_REASONS.join(", ")}` }).optional(),
   })
-  .strict();
+  .strict()
+  .meta({ examples: [{ amount: 1000, reason: "requested_by_customer" }] });
 
 export type CreateRefundInput = z.infer<typeof createRefundSchema>;
