@@ -25,7 +25,7 @@ describe("enforceRateLimit", () => {
     // The calls run at once on separate pool connections, as calls from separate app
     // instances would: nothing in this process orders them, only PostgreSQL does.
     const results = await Promise.allSettled(
-      Array.from({ length: limit + 5 }, () => enforceRateLimit(user.id, "payments.create", limit)),
+      Array.from({ length: limit + 5 }, () => enforceRateLimit(user.id, { action: "payments.create", limitPerMinute: limit })),
     );
 
     const { passed, limited } = outcomes(results);
@@ -47,10 +47,10 @@ describe("enforceRateLimit", () => {
     const alice = await createUser();
     const bob = await createUser();
     await awayFromMinuteBoundary();
-    await enforceRateLimit(alice.id, "payments.create", 1);
-    await expect(enforceRateLimit(alice.id, "payments.create", 1)).rejects.toBeInstanceOf(ApiError);
-    await expect(enforceRateLimit(bob.id, "payments.create", 1)).resolves.toBeUndefined();
-    await expect(enforceRateLimit(alice.id, "refunds.create", 1)).resolves.toBeUndefined();
+    await enforceRateLimit(alice.id, { action: "payments.create", limitPerMinute: 1 });
+    await expect(enforceRateLimit(alice.id, { action: "payments.create", limitPerMinute: 1 })).rejects.toBeInstanceOf(ApiError);
+    await expect(enforceRateLimit(bob.id, { action: "payments.create", limitPerMinute: 1 })).resolves.toBeUndefined();
+    await expect(enforceRateLimit(alice.id, { action: "refunds.create", limitPerMinute: 1 })).resolves.toBeUndefined();
   });
 
   it("starts a new count in a new window and prunes the user's old windows", async () => {
@@ -62,7 +62,7 @@ describe("enforceRateLimit", () => {
         (${user.id}::uuid, 'other.action', date_trunc('minute', now()) - interval '2 hours', 5)`;
     await awayFromMinuteBoundary();
 
-    await expect(enforceRateLimit(user.id, "payments.create", 1)).resolves.toBeUndefined();
+    await expect(enforceRateLimit(user.id, { action: "payments.create", limitPerMinute: 1 })).resolves.toBeUndefined();
     const windows = await db().rateLimitWindow.findMany({ where: { userId: user.id }, orderBy: { action: "asc" } });
     expect(windows.map((w) => [w.action, w.count])).toEqual([
       ["other.action", 5],
@@ -73,7 +73,7 @@ describe("enforceRateLimit", () => {
   it("becomes a 429 problem+json with Retry-After through withRoute", async () => {
     const user = await createUser();
     const route = withRoute(async () => {
-      await enforceRateLimit(user.id, "test.route", 0);
+      await enforceRateLimit(user.id, { action: "test.route", limitPerMinute: 0 });
       return new Response(null, { status: 204 });
     });
     const response = await route(new Request("http://localhost/api/test"), { params: Promise.resolve({}) });

@@ -196,27 +196,25 @@ describe("refunds go through the same guarantee", () => {
   });
 });
 
-describe("a failure that no retry fixes", () => {
-  it("flags the key instead of re-driving it for ever, and the reconciler forgets it when Stripe holds nothing", async () => {
+describe("a failure before Stripe is called", () => {
+  it("stores nothing and charges nothing when the database refuses the claim's rate-limit count; the same key works once it is fixed", async () => {
     const alice = await customer();
     const key = randomUUID();
-    // The rate limiter's write fails before Stripe is called: a bug as far as the engine knows.
+    // The rate limit is counted in the claim's own statement (key-store.ts claim): refusing its
+    // row refuses the whole claim, so no key is left behind for the reconciler to find.
     const fault = await refuseRows("rate_limit_windows", alice.id);
     try {
-      const first = await pay(alice, { key });
-      expect(first.status).toBe(500);
-      expect(await first.json()).toMatchObject({ code: "internal_error" });
-      expect(await keyRow(alice.id, key)).toMatchObject({ recoveryPoint: "needs_reconciliation", lockToken: null, stripeObjectId: null });
-      const retry = await pay(alice, { key });
-      expect(retry.status).toBe(500);
-      expect(await retry.json()).toMatchObject({ code: "outcome_not_recorded", stripeObjectId: null });
-      expect(intentsOf(alice.id)).toHaveLength(0);
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const answer = await pay(alice, { key });
+        expect(answer.status).toBe(500);
+        expect(await answer.json()).toMatchObject({ code: "internal_error", retry: "same_key" });
+        expect(await keyRow(alice.id, key)).toBeNull();
+        expect(intentsOf(alice.id)).toHaveLength(0);
+      }
     } finally {
       await fault.remove();
     }
-
-    expect(await reconcileStuckKeys()).toMatchObject({ forgotten: 1, unresolved: 0 });
-    expect(await keyRow(alice.id, key)).toBeNull();
+    expect(await reconcileStuckKeys()).toMatchObject({ recorded: 0, forgotten: 0, unresolved: 0 });
     const fresh = await pay(alice, { key });
     expect(fresh.status).toBe(201);
     expect(intentsOf(alice.id)).toHaveLength(1);

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { db } from "@/server/db";
 import { createPayment } from "@/server/payments/create-payment";
 import { createRefund } from "@/server/payments/create-refund";
 import { handleStripeEvent } from "@/server/payments/handle-stripe-event";
 import { createUser } from "../helpers/database";
-import { VALID_PAYMENT } from "../helpers/payments-api";
+import { customer, pay, VALID_PAYMENT } from "../helpers/payments-api";
 import { startStripeEmulatorForFile } from "../helpers/stripe-emulator";
 import { signature } from "../helpers/stripe-webhooks";
 
@@ -31,34 +32,45 @@ async function countStatements(work: () => Promise<unknown>): Promise<string[]> 
 }
 
 describe("database round trips of the engine (DESIGN.md §4 targets)", () => {
-  it("a new request costs 3 (claim, rate limit, complete) and a replay costs 1 (claim)", async () => {
+  it("a new payment costs 3 counting authentication (API key and user, claim and rate-limit count, complete) and a replay 2", async () => {
+    const alice = await customer();
+    await pay(alice); // the key's first use of the minute records last_used_at; later ones only read
+    const key = randomUUID();
+    const first = await countStatements(async () => expect((await pay(alice, { key })).status).toBe(201));
+    expect(first).toHaveLength(3);
+    expect(first[0]).toMatch(/^WITH active AS \( SELECT id, user_id FROM api_keys/);
+    expect(first[1]).toMatch(/^WITH inserted AS \( INSERT INTO idempotency_keys/);
+    expect(first[2]).toMatch(/^WITH completed AS \( UPDATE idempotency_keys/);
+
+    const replay = await countStatements(async () => expect((await pay(alice, { key })).headers.get("idempotent-replayed")).toBe("true"));
+    expect(replay).toHaveLength(2);
+    expect(replay[1]).toMatch(/^WITH inserted AS/);
+  });
+
+  it("the claim counts the new request against the rate limit in its own statement; a replay counts nothing", async () => {
     const user = await createUser();
     const key = randomUUID();
     const create = () => createPayment(user.id, key, VALID_PAYMENT, { requestId: "req_round_trips" });
-
+    const windows = () => db().$queryRaw<{ count: number }[]>`SELECT count FROM rate_limit_windows WHERE user_id = ${user.id}::uuid`;
     const first = await countStatements(create);
-    expect(first).toHaveLength(3);
-    expect(first[0]).toMatch(/^WITH inserted AS \( INSERT INTO idempotency_keys/);
-    expect(first[1]).toMatch(/INSERT INTO rate_limit_windows/);
-    expect(first[2]).toMatch(/^WITH completed AS \( UPDATE idempotency_keys/);
-
-    const replay = await countStatements(create);
-    expect(replay).toHaveLength(1);
-    expect(replay[0]).toMatch(/^WITH inserted AS/);
+    expect(first).toHaveLength(2);
+    expect(statements.join("\n")).toMatch(/INSERT INTO rate_limit_windows/);
+    expect(await windows()).toEqual([{ count: 1 }]);
+    expect(await countStatements(create)).toHaveLength(1);
+    expect(await windows()).toEqual([{ count: 1 }]);
   });
 
-  it("a new refund costs 4 (claim, rate-limit counter, read the payment, complete), a webhook 2 (record, claim + apply)", async () => {
+  it("a new refund costs 3 (claim with the rate-limit count, read the payment, complete), a webhook 2 (record, claim + apply)", async () => {
     const user = await createUser();
     const payment = JSON.parse((await createPayment(user.id, randomUUID(), VALID_PAYMENT, { requestId: "req_round_trips" })).body);
     const key = randomUUID();
     const refund = () => createRefund(user.id, payment.id, key, {});
 
     const first = await countStatements(refund);
-    expect(first).toHaveLength(4);
+    expect(first).toHaveLength(3);
     expect(first[0]).toMatch(/^WITH inserted AS \( INSERT INTO idempotency_keys/);
-    expect(first[1]).toMatch(/INSERT INTO rate_limit_windows/);
-    expect(first[2]).toMatch(/^SELECT "public"."payments"."id"/);
-    expect(first[3]).toMatch(/^WITH completed AS \( UPDATE idempotency_keys/);
+    expect(first[1]).toMatch(/^SELECT "public"."payments"."id"/);
+    expect(first[2]).toMatch(/^WITH completed AS \( UPDATE idempotency_keys/);
     expect(await countStatements(refund)).toHaveLength(1);
 
     const event = stripe.emulator.events({ type: "charge.refunded" }).find((e) => e.data.object.payment_intent === payment.paymentIntentId);

@@ -1,8 +1,7 @@
 import "server-only";
 import { createHash, randomBytes } from "node:crypto";
-import { type Prisma } from "@prisma/client";
+import { Prisma } from "@prisma/client";
 import { db } from "@/server/db";
-import { logger } from "@/server/logger";
 
 /** What may be shown about a key: never its hash, and the secret only once, at creation. */
 export type ApiKeySummary = {
@@ -28,7 +27,6 @@ const SUMMARY = {
 const SECRET_MARKER = "ipk_";
 const SECRET_FORMAT = /^ipk_[A-Za-z0-9_-]{43}$/;
 const PREFIX_LENGTH = 12;
-const TOUCH_INTERVAL_MS = 60_000;
 
 /**
  * SHA-256 and not a slow KDF: the secret has 256 bits of entropy, so it cannot be guessed
@@ -74,26 +72,21 @@ export async function revokeApiKey(userId: string, id: string): Promise<ApiKeySu
   return db().apiKey.findFirst({ where: { id, userId }, select: SUMMARY });
 }
 
-/** The owner of an active key with this secret, or null for an unknown or revoked one. */
+/**
+ * The owner of an active key with this secret, or null for an unknown or revoked one: one
+ * statement, one round trip, for the key, its user, and the record that it was used (at most
+ * once a minute: most requests find a recent `last_used_at` and write nothing; the condition
+ * keeps concurrent requests and other instances to a single write).
+ */
 export async function authenticateApiKey(secret: string): Promise<{ id: string; email: string } | null> {
   if (!SECRET_FORMAT.test(secret)) return null;
-  const key = await db().apiKey.findUnique({
-    where: { hash: hashSecret(secret) },
-    select: { id: true, revokedAt: true, lastUsedAt: true, user: { select: { id: true, email: true } } },
-  });
-  if (!key || key.revokedAt) return null;
-  if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS) touch(key.id);
-  return key.user;
-}
-
-/**
- * Records that a key was used, at most once a minute: most requests read a recent
- * `lastUsedAt` above and write nothing; the condition here keeps concurrent requests and
- * other instances to a single write. Not awaited, so it never slows a request down or fails it.
- */
-function touch(id: string): void {
-  db()
-    .$executeRaw`UPDATE api_keys SET last_used_at = now()
-      WHERE id = ${id}::uuid AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`
-    .catch((error: unknown) => logger().warn({ err: error, apiKeyId: id }, "could not record API key use"));
+  const [owner] = await db().$queryRaw<{ id: string; email: string }[]>(Prisma.sql`
+    WITH active AS (
+      SELECT id, user_id FROM api_keys WHERE hash = ${hashSecret(secret)} AND revoked_at IS NULL
+    ), touched AS (
+      UPDATE api_keys SET last_used_at = now()
+      WHERE id = (SELECT id FROM active) AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+    )
+    SELECT u.id::text AS id, u.email FROM active JOIN users u ON u.id = active.user_id`);
+  return owner ?? null;
 }

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { Prisma } from "@prisma/client";
 import { SpanKind } from "@opentelemetry/api";
 import { db } from "@/server/db";
+import { COUNTED_COLUMNS, countedWindow } from "@/server/rate-limit";
 import { withSpan } from "@/server/tracing/with-span";
 
 /**
@@ -40,6 +41,10 @@ export type KeyRow = {
   lockHeld: boolean;
   /** Older than Stripe's own key window: re-driving could charge again, so reconcile instead. */
   tooOldToRedrive: boolean;
+  /** When this claim counted a new request (`countAs`): the rate-limit window's count, with it; else null. */
+  rateCount: number | null;
+  /** Seconds to the next rate-limit window, with rateCount. */
+  rateRetryAfter: number | null;
 };
 
 /** A keyed request: the row it claims is unique per (user, key). */
@@ -78,8 +83,10 @@ const lockIsFresh = (timings: KeyTimings) =>
  * Claim: insert the key locked by us, or return the row that already holds (user, key).
  * `ON CONFLICT DO NOTHING` makes concurrent claims race safely: one inserts, the others read
  * its row. Null when that row was committed after this statement's snapshot: claim again.
+ * With `countAs`, a row this claim inserts is also counted against that rate limit
+ * (rate-limit.ts), in the same statement: a replay or a lost race counts nothing.
  */
-export async function claim(scope: KeyScope, timings: KeyTimings, lockToken: string): Promise<KeyRow | null> {
+export async function claim(scope: KeyScope, timings: KeyTimings, lockToken: string, countAs?: string): Promise<KeyRow | null> {
   const rows = await statement("claim", () => db().$queryRaw<KeyRow[]>(Prisma.sql`
     WITH inserted AS (
       INSERT INTO idempotency_keys
@@ -96,14 +103,15 @@ export async function claim(scope: KeyScope, timings: KeyTimings, lockToken: str
       UNION ALL
       SELECT *, false AS inserted FROM idempotency_keys
       WHERE user_id = ${scope.userId}::uuid AND key = ${scope.key} AND NOT EXISTS (SELECT 1 FROM inserted)
-    )
+    )${countAs ? Prisma.sql`, ${countedWindow(scope.userId, countAs, Prisma.sql`inserted`)}` : Prisma.empty}
     SELECT id::text AS "id", request_hash AS "requestHash", lock_token::text AS "lockToken",
       recovery_point::text AS "recoveryPoint", response_status AS "responseStatus",
       response_body::text AS "responseBody", stripe_object_id AS "stripeObjectId",
       stripe_key_generation AS "stripeKeyGeneration", floor(extract(epoch FROM created_at))::int AS "createdAt", inserted,
       expires_at AS "expiresAt", expires_at <= now() AS "expired",
       ${lockIsFresh(timings)} AS "lockHeld",
-      created_at < now() - make_interval(hours => ${REDRIVE_WINDOW_HOURS}) AS "tooOldToRedrive"
+      created_at < now() - make_interval(hours => ${REDRIVE_WINDOW_HOURS}) AS "tooOldToRedrive",
+      ${countAs ? COUNTED_COLUMNS : Prisma.sql`NULL::int AS "rateCount", NULL::int AS "rateRetryAfter"`}
     FROM candidate`));
   return rows[0] ?? null;
 }

@@ -72,6 +72,8 @@ describe("classify", () => {
     expired: false,
     lockHeld: false,
     tooOldToRedrive: false,
+    rateCount: null,
+    rateRetryAfter: null,
   };
   const finished = { ...base, recoveryPoint: "finished" as const, responseStatus: 201, responseBody: "{}" };
 

@@ -6,6 +6,7 @@ import { isDatabaseUnavailable } from "@/server/http/database-unavailable";
 // By this specifier, not "./phase-hooks": a test harness's build swaps it (next.config.ts).
 import { atPhase } from "@/server/idempotency/phase-hooks";
 import { logger, type Logger } from "@/server/logger";
+import { enforceRateLimit, rateLimitRefusal, type RateLimit } from "@/server/rate-limit";
 import { fingerprint } from "./fingerprint";
 import * as keys from "./key-store";
 import type { DomainWrite, KeyRow, KeyTimings } from "./key-store";
@@ -123,6 +124,11 @@ type Options = {
   onOutcome?: (outcome: IdempotencyOutcome) => void;
   /** The request's logger; failures to record are logged at error level. */
   log?: Logger;
+  /**
+   * Counts each new request (not a replay, not a re-drive) against this limit, in the claim's
+   * own statement, and refuses one past it with 429 before the operation runs, forgetting the key.
+   */
+  rateLimit?: RateLimit;
 };
 
 type Operation = (ctx: OperationContext) => Promise<FinalOutcome>;
@@ -151,11 +157,16 @@ export async function withIdempotency(request: KeyedRequest, operation: Operatio
 
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const lockToken = randomUUID();
-    const row = await keys.claim(scope, timings, lockToken);
+    const row = await keys.claim(scope, timings, lockToken, options.rateLimit?.action);
     if (row === null) continue; // committed after our snapshot: read it again
 
     switch (classify(row, scope.requestHash)) {
       case "new": {
+        const limited = options.rateLimit && row.rateCount !== null && rateLimitRefusal(options.rateLimit, { count: row.rateCount, retryAfter: row.rateRetryAfter ?? 1 });
+        if (limited) {
+          await forgetQuietly(row.id, lockToken); // refused before anything ran: the key stays free
+          throw limited;
+        }
         const answer = await run({ keyId: row.id, lockToken, recovered: false, generation: 0, createdAt: row.createdAt, expiresAt: row.expiresAt });
         if (answer) return answer;
         continue; // fenced out while we ran: read what the new owner did
@@ -180,6 +191,13 @@ export async function withIdempotency(request: KeyedRequest, operation: Operatio
         throw inProgress(row.expiresAt);
       case "expired": {
         const replaced = await keys.replaceExpired(row.id, scope, timings, lockToken);
+        if (replaced && options.rateLimit) {
+          // A new request under an old key counts like any new one (rare: one more statement).
+          await enforceRateLimit(request.userId, options.rateLimit).catch(async (error: unknown) => {
+            await forgetQuietly(replaced.id, lockToken);
+            throw error;
+          });
+        }
         // createdAt of the old row: an earlier bound for Stripe lookups is only wider, never wrong.
         const owned = replaced && { keyId: replaced.id, lockToken, recovered: false, generation: 0, createdAt: row.createdAt, expiresAt: replaced.expiresAt };
         const answer = owned ? await run(owned) : null;
@@ -345,6 +363,11 @@ function notRecorded(stripeObjectId: string | null, expiresAt: Date): ApiError {
     `${what} Do not send it again under a new Idempotency-Key: it is being reconciled, and a retry with this key will then return the final answer.`,
     { extensions: { stripeObjectId }, headers: keyExpiryHeaders(expiresAt) },
   );
+}
+
+/** Deletes a row this request claimed and ran nothing for; if PostgreSQL is gone, its lock goes stale instead. */
+async function forgetQuietly(keyId: string, lockToken: string): Promise<void> {
+  await keys.forget(keyId, lockToken).catch(() => {});
 }
 
 function defaultTimings(): KeyTimings {

@@ -8,7 +8,6 @@ import type { CreatePaymentInput } from "@/lib/schemas/payment";
 import { problem } from "@/server/http/problem";
 import { withIdempotency, type FinalOutcome, type KeyedResponse } from "@/server/idempotency/with-idempotency";
 import type { Logger } from "@/server/logger";
-import { enforceRateLimit } from "@/server/rate-limit";
 import { stripe } from "@/server/stripe";
 import { paymentStatus } from "./payment-status";
 import { paymentView } from "./payment-view";
@@ -39,9 +38,7 @@ export async function createPayment(
 ): Promise<KeyedResponse> {
   return withIdempotency(
     { userId, key, method: "POST", path: PAYMENTS_PATH, body: input },
-    async ({ keyId, recovered, createdAt, stripeKey, retireStripeKey }) => {
-      // A re-drive is a retry of a request that was already counted.
-      if (!recovered) await enforceRateLimit(userId, "payments.create", env().RATE_LIMIT_PAYMENTS_PER_MINUTE);
+    async ({ keyId, createdAt, stripeKey, retireStripeKey }) => {
       const paymentId = keyId; // see the Payment model: known before Stripe, same on re-drive
       const answer = { description: input.description, requestId: options.requestId };
       try {
@@ -73,7 +70,13 @@ export async function createPayment(
         return paymentOutcome(paymentId, userId, made, { ...answer, decline: declineOf(made) });
       }
     },
-    { waitSeconds: options.waitSeconds, log: options.log, onOutcome: (idempotency) => options.annotate?.({ idempotency }) },
+    {
+      waitSeconds: options.waitSeconds,
+      log: options.log,
+      onOutcome: (idempotency) => options.annotate?.({ idempotency }),
+      // Counted in the claim: only a new request; a replay or a re-drive was counted when it first came.
+      rateLimit: { action: "payments.create", limitPerMinute: env().RATE_LIMIT_PAYMENTS_PER_MINUTE },
+    },
   );
 }
 

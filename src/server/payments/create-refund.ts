@@ -8,7 +8,6 @@ import { db } from "@/server/db";
 import { ApiError } from "@/server/http/api-error";
 import { withIdempotency, type FinalOutcome, type KeyedResponse } from "@/server/idempotency/with-idempotency";
 import type { Logger } from "@/server/logger";
-import { enforceRateLimit } from "@/server/rate-limit";
 import { stripe } from "@/server/stripe";
 import { isUuid } from "./is-uuid";
 import { findRefundOfKey } from "./find-at-stripe";
@@ -61,8 +60,6 @@ export async function createRefund(
   return withIdempotency(
     { userId, key, method: "POST", path: refundsPath(paymentId), body: input },
     async ({ keyId, recovered, stripeKey, retireStripeKey }) => {
-      // Counted as payments are: only a new request; a re-drive was counted when it first came.
-      if (!recovered) await enforceRateLimit(userId, "refunds.create", env().RATE_LIMIT_REFUNDS_PER_MINUTE);
       const payment = await findRefundablePayment(userId, paymentId);
       if (!payment) throw new ApiError("not_found", "No such payment.");
       if (payment.status !== "succeeded") {
@@ -94,7 +91,13 @@ export async function createRefund(
         return refundOutcome(refundId, userId, payment, made);
       }
     },
-    { waitSeconds: options.waitSeconds, log: options.log, onOutcome: (idempotency) => options.annotate?.({ idempotency }) },
+    {
+      waitSeconds: options.waitSeconds,
+      log: options.log,
+      onOutcome: (idempotency) => options.annotate?.({ idempotency }),
+      // Counted in the claim: only a new request; a replay or a re-drive was counted when it first came.
+      rateLimit: { action: "refunds.create", limitPerMinute: env().RATE_LIMIT_REFUNDS_PER_MINUTE },
+    },
   );
 }
 
