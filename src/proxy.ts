@@ -1,17 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { NextResponse, type NextRequest } from "next/server";
-import { getToken } from "next-auth/jwt";
-import { env, stripeJsConfig, type Env } from "@/env";
-import { authLogger } from "@/server/auth/auth-logger";
+import { env, stripeJsConfig } from "@/env";
 import { problem, problemResponse } from "@/server/http/problem";
-import { appOrigin, needsSameOrigin, requestSite } from "@/server/http/same-origin";
+import { appOrigin, isCrossSite, needsSameOrigin } from "@/server/http/same-origin";
 import { securityHeaders, stripeOrigins } from "@/server/http/security-headers";
 import { logger } from "@/server/logger";
 
 /**
- * Next.js 16's proxy (formerly middleware; Node.js runtime), run for every request, static
- * files included: the one place that sets the browser security headers (security-headers.ts)
- * and refuses state-changing requests from other sites (same-origin.ts).
+ * Next.js 16's proxy (formerly middleware; Node.js runtime), run for every request but the
+ * API's, static files included: it sets the pages' security headers (security-headers.ts,
+ * with the CSP nonce Next.js puts on their scripts) and refuses state-changing requests from
+ * other sites (same-origin.ts). The API's routes do both themselves, in withRoute, with fixed
+ * headers: running the proxy for every API request cost a replay more CPU than the replay.
  */
 export async function proxy(request: NextRequest): Promise<Response> {
   const config = env();
@@ -23,9 +23,8 @@ export async function proxy(request: NextRequest): Promise<Response> {
     https: origin?.startsWith("https:") ?? false,
     development: config.NODE_ENV === "development" ? { hmrSocket: devSocket(request) } : null,
   });
-  // A header set here comes first, and Next.js then keeps it over the page's or the route's own
-  // (send-response.js, send-payload.js): so pages only. Every API answer already gets no-store
-  // from withRoute unless its handler chose otherwise; static files are the same for everyone.
+  // A header set here comes first, and Next.js then keeps it over the page's own
+  // (send-response.js, send-payload.js): so pages only; static files are the same for everyone.
   if (isPage(pathname) && isAuthenticated(request)) headers["Cache-Control"] = "no-store";
 
   if (needsSameOrigin(request.method, pathname, request.headers) && (await isCrossSite(request, origin, config))) {
@@ -38,20 +37,6 @@ export async function proxy(request: NextRequest): Promise<Response> {
   const response = NextResponse.next({ request: { headers: forwarded } });
   for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
   return response;
-}
-
-/**
- * A request the browser says comes from elsewhere; or, saying nothing (not a browser's
- * cross-site request, which always says), one that would act through a valid session cookie:
- * scripts use API keys. A forged or expired cookie is left to the route, which answers 401.
- */
-async function isCrossSite(request: NextRequest, origin: string | null, config: Env): Promise<boolean> {
-  const site = requestSite(request.headers, origin);
-  if (site !== "unknown") return site === "cross-site";
-  // Decoded as requireUser decodes it: Auth.js names the cookie `__Secure-…` when the site is https.
-  const secureCookie = new URL(config.AUTH_URL ?? request.url).protocol === "https:";
-  const token = await getToken({ req: request, secret: config.AUTH_SECRET, secureCookie, logger: authLogger() });
-  return Boolean(token?.sub);
 }
 
 /** 403 forbidden_origin, with the headers every response has, and a warning in the log. */
@@ -85,3 +70,6 @@ function isAuthenticated(request: NextRequest): boolean {
     request.cookies.getAll().some((cookie) => /^(__Secure-)?authjs\.session-token(\.\d+)?$/.test(cookie.name))
   );
 }
+
+/** Everything but the API (`/api/…`), whose routes set their own headers and refuse cross-site requests (with-route.ts). */
+export const config = { matcher: ["/((?!api/).*)"] };

@@ -22,11 +22,15 @@ const create = (headers: Headers, body: unknown = { name: "my script" }) =>
 const revoke = (headers: Headers, id: string) =>
   revokeRoute(new Request(`${URL_BASE}/${id}`, { method: "DELETE", headers }), { params: Promise.resolve({ id }) });
 
-/** A new user, signed in through Auth.js, with the Cookie header their browser would send. */
+/**
+ * A new user, signed in through Auth.js, with the headers their browser sends from this site's
+ * own page: the Cookie, and Sec-Fetch-Site (without which a cookie's state change is refused
+ * as cross-site: same-origin.test.ts).
+ */
 async function signedIn() {
   const user = await createUser();
   const { cookie } = await signInWithPassword(user.email, TEST_PASSWORD);
-  return { user, headers: { Cookie: cookie! } };
+  return { user, headers: { Cookie: cookie!, "Sec-Fetch-Site": "same-origin" } };
 }
 
 async function expectUnauthorized(response: Response, challenge: string) {

@@ -1,4 +1,6 @@
 import "server-only";
+import { getToken } from "next-auth/jwt";
+import { authLogger } from "@/server/auth/auth-logger";
 
 /** What decides the app's own origin: src/env.ts's AUTH_URL and TRUSTED_PROXY_HOPS. */
 export type OriginConfig = { AUTH_URL?: string; TRUSTED_PROXY_HOPS: number };
@@ -92,4 +94,22 @@ export function needsSameOrigin(method: string, pathname: string, headers: Heade
   if (SAFE_METHODS.has(method.toUpperCase())) return false;
   if (pathname === STRIPE_WEBHOOK_PATH) return false;
   return !/^Bearer(\s|$)/i.test(headers.get("authorization") ?? "");
+}
+
+export type SiteConfig = OriginConfig & { AUTH_SECRET: string };
+
+/**
+ * Whether a state-changing request must be refused as cross-site (needsSameOrigin first): the
+ * browser says it comes from elsewhere; or, saying nothing (not a browser's cross-site
+ * request, which always says), it would act through a valid session cookie (scripts use API
+ * keys). A forged or expired cookie is left to the route, which answers 401. Decoding the
+ * cookie happens only on that last, rare path.
+ */
+export async function isCrossSite(request: Request, origin: string | null, config: SiteConfig): Promise<boolean> {
+  const site = requestSite(request.headers, origin);
+  if (site !== "unknown") return site === "cross-site";
+  // Decoded as requireUser decodes it: Auth.js names the cookie `__Secure-…` when the site is https.
+  const secureCookie = new URL(config.AUTH_URL ?? request.url).protocol === "https:";
+  const token = await getToken({ req: request, secret: config.AUTH_SECRET, secureCookie, logger: authLogger() });
+  return Boolean(token?.sub);
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import type { Span } from "@opentelemetry/api";
+import { env } from "@/env";
 import type { IdempotencyOutcome } from "@/server/idempotency/with-idempotency";
 import { logger, type Logger } from "@/server/logger";
 import type { CleanupSummary } from "@/server/ops/cleanup-expired-keys";
@@ -9,6 +10,8 @@ import { describeRequestSpan, inRequestSpan } from "@/server/tracing/request-spa
 import { ApiError } from "./api-error";
 import { isDatabaseUnavailable } from "./database-unavailable";
 import { problem, problemResponse } from "./problem";
+import { appOrigin, isCrossSite, needsSameOrigin } from "./same-origin";
+import { apiSecurityHeaders } from "./security-headers";
 
 /** The params Next.js hands a route handler: one string per `[segment]`, an array per `[...rest]`. */
 export type RouteParams = Record<string, string | string[]>;
@@ -70,8 +73,15 @@ export function withRoute<P extends RouteParams = NoParams>(handler: Handler<P>)
     const fields: RequestLogFields = {};
     const log = logger().child({ requestId });
 
+    const config = env();
+    const origin = appOrigin(request.headers, config);
     let response: Response;
     try {
+      const { method } = request;
+      // Before anything else, as a proxy would: a state change another site asked for.
+      if (needsSameOrigin(method, new URL(request.url).pathname, request.headers) && (await isCrossSite(request, origin, config))) {
+        throw crossSiteRefusal(request, origin, log);
+      }
       const params = (await context.params) ?? ({} as P);
       response = await handler({ request, params, requestId, log, annotate: (f) => Object.assign(fields, f) });
     } catch (error) {
@@ -79,6 +89,7 @@ export function withRoute<P extends RouteParams = NoParams>(handler: Handler<P>)
     }
 
     response = withHeaders(response, {
+      ...apiSecurityHeaders(origin?.startsWith("https:") ?? false),
       "X-Request-Id": requestId,
       ...(response.headers.has("cache-control") ? {} : { "Cache-Control": "no-store" }),
     });
@@ -94,6 +105,16 @@ export function withRoute<P extends RouteParams = NoParams>(handler: Handler<P>)
     return response;
   };
   return (request, context) => inRequestSpan((span) => handle(request, context, span));
+}
+
+/** 403 forbidden_origin, and a warning in the log (same-origin.ts says what counts as cross-site). */
+function crossSiteRefusal(request: Request, expectedOrigin: string | null, log: Logger): ApiError {
+  const [origin, secFetchSite] = [request.headers.get("origin"), request.headers.get("sec-fetch-site")];
+  log.warn({ method: request.method, path: new URL(request.url).pathname, origin, secFetchSite, expectedOrigin }, "cross-site request refused");
+  return new ApiError(
+    "forbidden_origin",
+    "Only this site's own pages may send this request; scripts authenticate with an API key (Authorization: Bearer).",
+  );
 }
 
 function errorResponse(error: unknown, requestId: string, log: Logger): Response {
