@@ -84,7 +84,7 @@ export class OpenApiValidator {
       const schema = header.schema ?? {};
       const typed = schema.type === "integer" && /^\d+$/.test(value) ? Number(value) : value;
       const validate = this.ajv.compile(schema);
-      if (!validate(typed)) errors.push(`${where}: header ${name}: "${value}" ${this.ajv.errorsText(validate.errors)}`);
+      if (!validate(typed)) errors.push(`${where}: header ${name}: "${value}" ${this.ajv.errorsText(validate.errors, { dataVar: "header" })}`);
     }
     if (!headers.get("x-request-id")) errors.push(`${where}: X-Request-Id is missing`);
     return errors;
@@ -101,7 +101,7 @@ export class OpenApiValidator {
     const body = parseJson(answer.body);
     if (body === undefined) return [`${where}: the body is not JSON: ${answer.body.slice(0, 200)}`];
     const validate = this.schemaAt(`${pointer}/content/${escape(media)}/schema`);
-    return validate(body) ? [] : [`${where}: the body does not match the document: ${this.ajv.errorsText(validate.errors, { separator: "; " })}`];
+    return validate(body) ? [] : [`${where}: the body does not match the document: ${this.ajv.errorsText(validate.errors, { separator: "; ", dataVar: "body" })}`];
   }
 
   private schemaAt(pointer: string): ValidateFunction {
