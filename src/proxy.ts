@@ -14,6 +14,7 @@ import { logger } from "@/server/logger";
  * headers: running the proxy for every API request cost a replay more CPU than the replay.
  */
 export async function proxy(request: NextRequest): Promise<Response> {
+  if (request.nextUrl.pathname.startsWith("/api/")) return undecodableApiPath(request);
   const config = env();
   const origin = appOrigin(request.headers, config);
   const { pathname } = request.nextUrl;
@@ -71,5 +72,28 @@ function isAuthenticated(request: NextRequest): boolean {
   );
 }
 
-/** Everything but the API (`/api/…`), whose routes set their own headers and refuse cross-site requests (with-route.ts). */
-export const config = { matcher: ["/((?!api/).*)"] };
+/**
+ * An API path whose percent-encoding does not decode (`%FF`, `%C0%AF`, a lone `%`): Next.js's
+ * router would throw decoding its parameters and answer a bare 500 (its 400 page does not
+ * exist in an App Router app). Taken literally instead (every `%` as `%25`), the path reaches
+ * its route, which answers as it does for any id that names nothing: 404, or 405 for a method
+ * it does not serve. Any other API path goes on untouched.
+ */
+function undecodableApiPath(request: NextRequest): Response {
+  const { pathname } = request.nextUrl;
+  try {
+    decodeURIComponent(pathname);
+    return NextResponse.next();
+  } catch {
+    const literal = request.nextUrl.clone();
+    literal.pathname = pathname.replaceAll("%", "%25");
+    return NextResponse.rewrite(literal);
+  }
+}
+
+/**
+ * Every page and static file; of the API (whose routes set their own headers and refuse
+ * cross-site requests, with-route.ts) only a path with a percent sign, checked by
+ * undecodableApiPath: the API's ids and keys rarely have one, so the API almost never pays for the proxy.
+ */
+export const config = { matcher: ["/((?!api/).*)", "/api/(.*%.*)"] };

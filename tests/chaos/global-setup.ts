@@ -45,6 +45,7 @@ const CHAOS_USER_ROLES = [
   ...Array.from({ length: 20 }, (_, i) => `mixed-${i}`),
   "corpus",
   "corpus-other",
+  "spec-fuzz-0", "spec-fuzz-1",
 ];
 
 /**
@@ -111,6 +112,7 @@ export default async function setup(project: TestProject) {
       STRIPE_MAX_NETWORK_RETRIES: String(STRIPE_MAX_NETWORK_RETRIES),
       IDEMPOTENCY_LOCK_TIMEOUT: String(LOCK_TIMEOUT_SECONDS),
       RATE_LIMIT_PAYMENTS_PER_MINUTE: "100000",
+      RATE_LIMIT_REFUNDS_PER_MINUTE: "100000",
       LOG_LEVEL: "warn",
     };
     for (const [name, port] of Object.entries(ports)) {

@@ -313,6 +313,16 @@ export function corpusCases(f: CorpusFixtures): CorpusCase[] {
       expect: { status: 400, code: "invalid_request" },
     },
 
+    // ------------------------------------------------------------------ paths whose percent-encoding does not decode
+    // Next.js's router would throw decoding them (a bare 500); the proxy takes them literally (src/proxy.ts).
+    notFound("payment id %FF (not UTF-8)", get("/api/payments/%FF")),
+    notFound("payment id %C0%AF (overlong UTF-8)", get("/api/payments/%C0%AF")),
+    notFound("payment id with a lone %", get("/api/payments/%")),
+    notFound("refunds of payment %ZZ", get("/api/payments/%ZZ/refunds")),
+    notFound("refund %E9t%E9 of an own payment", get(`/api/payments/${f.paymentId}/refunds/%E9t%E9`)),
+    notFound("Idempotency-Key %FF%FE in the path", get("/api/idempotency-keys/%FF%FE")),
+    notAllowed("PUT a payment id %C0%AF", "PUT", "/api/payments/%C0%AF"),
+
     // ------------------------------------------------------------------ refunds
     notFound("refund another user's payment", refund(f.otherUsersPaymentId, "{}")),
     notFound("refund a non-UUID payment id", refund("abc", "{}")),

@@ -6,13 +6,15 @@ import { send, sendRaw, type HttpAnswer } from "../chaos/http-client";
 import { paymentRequest, VISA_PAYMENT } from "../chaos/payments-client";
 import { sql } from "../chaos/sql";
 import { appendSummaryRow, createTally } from "../chaos/summary";
+import { openApiValidator } from "../helpers/openapi-validator";
 import { corpusCases, type CorpusCase, type CorpusFixtures } from "./cases";
 
 /**
  * The bad-input corpus (cases.ts) against the live production instances of the chaos run:
  * every case gets its documented answer — a 4xx problem+json whose requestId is the
  * X-Request-Id, never a 5xx — and writes nothing it should not (rows in every table the API
- * touches, PaymentIntents and refunds at the emulator, counted before and after each case).
+ * touches, PaymentIntents and refunds at the emulator, counted before and after each case) —
+ * and every answer the app gives is one the OpenAPI document describes.
  */
 const { instances, webhookSecret, revokedApiKey } = chaosContext();
 const user = chaosUser("corpus");
@@ -51,6 +53,7 @@ describe("bad-input corpus", () => {
     if (answer.status === 401) expect(answer.headers["www-authenticate"]).toMatch(/^Bearer realm="payments"/);
     if (answer.status === 405) expect(answer.headers.allow).toMatch(/OPTIONS/);
     if (answer.status === 201) await expectStoredVerbatim(c, answer);
+    if (c.expect.code !== null && "path" in c.request) expectDocumented(c.request.method ?? "GET", c.request.path, answer);
 
     const writes = c.expect.writes ?? { idempotencyKeys: 0, payments: 0, paymentIntents: 0 };
     expect(await counts()).toEqual({
@@ -115,6 +118,13 @@ function expectProblem(answer: HttpAnswer, code: string) {
   expect(problem).toMatchObject({ type: `/docs/errors#${code}`, status: answer.status, code, requestId: answer.headers["x-request-id"] });
   expect(typeof problem.title).toBe("string");
   expect(typeof problem.detail).toBe("string");
+}
+
+/** The answer is one the OpenAPI document gives this operation: status, headers and body. */
+function expectDocumented(method: string, path: string, answer: HttpAnswer) {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined) headers.set(name, value);
+  expect(openApiValidator().check(method, path, { status: answer.status, headers, body: answer.body })).toEqual([]);
 }
 
 /** A hostile value that is valid data comes back, and is stored, exactly as sent. */

@@ -120,11 +120,29 @@ describe("the cross-site rule of the API's routes", () => {
 });
 
 describe("the proxy's cross-site rule, for pages", () => {
-  it("is not run for the API, whose routes apply the rule themselves", () => {
-    const [matcher] = proxyConfig.matcher;
-    const runs = (path: string) => new RegExp(`^${matcher!}$`).test(path);
+  it("is not run for the API, whose routes apply the rule themselves, but for a percent-encoded API path", () => {
+    const runs = (path: string) => proxyConfig.matcher.some((matcher) => new RegExp(`^${matcher}$`).test(path));
     expect(["/", "/pay", "/docs/api", "/payments/x", "/_next/static/chunks/app.js", "/icon.svg", "/apis"].every(runs)).toBe(true);
-    expect(["/api/payments", "/api/auth/signout", "/api/openapi.json"].some(runs)).toBe(false);
+    expect(["/api/payments", "/api/auth/signout", "/api/openapi.json", "/api/idempotency-keys/order-1"].some(runs)).toBe(false);
+    expect(["/api/payments/%FF", "/api/idempotency-keys/a%2Fb"].every(runs)).toBe(true);
+  });
+
+  it("takes an API path that does not decode literally, so its route answers it (Next.js's router would answer a bare 500)", async () => {
+    for (const [path, literal] of [
+      ["/api/payments/%FF", "/api/payments/%25FF"],
+      ["/api/payments/%C0%AF/refunds", "/api/payments/%25C0%25AF/refunds"],
+      ["/api/idempotency-keys/%E9t%E9%2F", "/api/idempotency-keys/%25E9t%25E9%252F"],
+      ["/api/payments/%", "/api/payments/%25"],
+    ]) {
+      const response = await proxy(request("GET", path!));
+      expect(new URL(response.headers.get("x-middleware-rewrite")!).pathname, path).toBe(literal);
+    }
+    for (const path of ["/api/idempotency-keys/a%2Fb%20c", "/api/payments/%C3%A9"]) {
+      const response = await proxy(request("POST", path, { cookie: session, origin: "https://evil.example" }));
+      expect(passed(response), path).toBe(true); // untouched: the route applies the cross-site rule
+      expect(response.headers.has("x-middleware-rewrite")).toBe(false);
+      expect(response.headers.has("content-security-policy")).toBe(false);
+    }
   });
 
   it("refuses a page's state change (a server action) with the session cookie from another site", async () => {
