@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { parseDatabaseEnv } from "@/env";
-import { db } from "@/server/db";
+import { disconnect } from "@/server/db";
 import { CLEANUP_DEFAULTS, cleanupExpiredKeys } from "@/server/ops/cleanup-expired-keys";
 import { CliConfig } from "./lib/cli-config";
 import { integerFlag } from "./lib/integer-flag";
@@ -69,7 +69,7 @@ async function main() {
     const verb = summary.dryRun ? `dry run: would delete ${summary.remaining}` : `deleted ${summary.deleted}`;
     console.log(`${verb}; expired keys remaining: ${summary.remaining}; batches: ${summary.batches}; duration: ${summary.durationMs} ms (paused ${summary.pausedMs} ms)`);
   } finally {
-    await db().$disconnect();
+    await disconnect();
   }
 }
 

@@ -16,7 +16,7 @@ import { parseDatabaseEnv } from "../src/env";
 import { apiKeyNameSchema } from "../src/lib/schemas/api-key";
 import { emailSchema } from "../src/lib/schemas/email";
 import { createApiKey, listApiKeys } from "../src/server/auth/api-keys";
-import { db } from "../src/server/db";
+import { db, disconnect } from "../src/server/db";
 import { CliConfig } from "./lib/cli-config";
 
 const USAGE = `Usage: npm run api-key -- --email <email> [--name <name>] [--rotate] [--keep-in <file>]
@@ -93,7 +93,7 @@ async function main() {
     process.stdout.write(`API key "${apiKey.name}" (${apiKey.prefix}…) for ${user.email}${note}.\n`);
     process.stdout.write(keepIn ? `Kept in ${keepIn}:\n${secret}\n` : `It is shown once; store it now:\n${secret}\n`);
   } finally {
-    await db().$disconnect();
+    await disconnect();
   }
 }
 

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { parseEnv } from "@/env";
-import { db } from "@/server/db";
+import { disconnect } from "@/server/db";
 import { reconcileStuckKeys } from "@/server/ops/reconcile-stuck-keys";
 import { CliConfig } from "./lib/cli-config";
 import { integerFlag } from "./lib/integer-flag";
@@ -55,7 +55,7 @@ async function main() {
     console.log(`recorded ${counts.recorded}, forgotten ${counts.forgotten}, skipped ${counts.skipped}, unresolved ${counts.unresolved}`);
     if (counts.unresolved > 0) process.exitCode = 1;
   } finally {
-    await db().$disconnect();
+    await disconnect();
   }
 }
 

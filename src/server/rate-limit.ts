@@ -1,6 +1,6 @@
 import "server-only";
 import { Prisma } from "@prisma/client";
-import { db } from "@/server/db";
+import { sqlRows } from "@/server/db";
 import { ApiError } from "@/server/http/api-error";
 
 /** A limit on new requests of one kind per user and minute (payments, refunds). */
@@ -62,7 +62,7 @@ export function rateLimitRefusal(limit: RateLimit, counted: RateCount): ApiError
 
 /** Counts one request on its own (one statement) and throws the 429 past the limit. */
 export async function enforceRateLimit(userId: string, limit: RateLimit): Promise<void> {
-  const [window] = await db().$queryRaw<Array<{ rateCount: number; rateRetryAfter: number }>>(Prisma.sql`
+  const [window] = await sqlRows<Array<{ rateCount: number; rateRetryAfter: number }>>(Prisma.sql`
     WITH ${countedWindow(userId, limit.action, Prisma.sql`(SELECT 1) AS once`)}
     SELECT ${COUNTED_COLUMNS}`);
   if (!window || window.rateCount === null) throw new Error("rate limit upsert returned no row");

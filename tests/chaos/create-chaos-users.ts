@@ -6,7 +6,7 @@
  * because each tsx start costs about a second.
  */
 import { createApiKey, revokeApiKey } from "../../src/server/auth/api-keys";
-import { db } from "../../src/server/db";
+import { db, disconnect } from "../../src/server/db";
 
 async function main() {
   const roles = process.argv.slice(2);
@@ -27,4 +27,4 @@ main()
     process.stderr.write(`create-chaos-users: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   })
-  .finally(() => db().$disconnect());
+  .finally(() => disconnect());

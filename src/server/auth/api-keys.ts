@@ -1,7 +1,7 @@
 import "server-only";
 import { createHash, randomBytes } from "node:crypto";
 import { Prisma } from "@prisma/client";
-import { db } from "@/server/db";
+import { db, sqlRows } from "@/server/db";
 
 /** What may be shown about a key: never its hash, and the secret only once, at creation. */
 export type ApiKeySummary = {
@@ -80,7 +80,7 @@ export async function revokeApiKey(userId: string, id: string): Promise<ApiKeySu
  */
 export async function authenticateApiKey(secret: string): Promise<{ id: string; email: string } | null> {
   if (!SECRET_FORMAT.test(secret)) return null;
-  const [owner] = await db().$queryRaw<{ id: string; email: string }[]>(Prisma.sql`
+  const [owner] = await sqlRows<{ id: string; email: string }[]>(Prisma.sql`
     WITH active AS (
       SELECT id, user_id FROM api_keys WHERE hash = ${hashSecret(secret)} AND revoked_at IS NULL
     ), touched AS (

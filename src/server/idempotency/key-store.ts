@@ -2,7 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { Prisma } from "@prisma/client";
 import { SpanKind } from "@opentelemetry/api";
-import { db } from "@/server/db";
+import { sqlCount, sqlRows } from "@/server/db";
 import { COUNTED_COLUMNS, countedWindow } from "@/server/rate-limit";
 import { withSpan } from "@/server/tracing/with-span";
 
@@ -87,7 +87,7 @@ const lockIsFresh = (timings: KeyTimings) =>
  * (rate-limit.ts), in the same statement: a replay or a lost race counts nothing.
  */
 export async function claim(scope: KeyScope, timings: KeyTimings, lockToken: string, countAs?: string): Promise<KeyRow | null> {
-  const rows = await statement("claim", () => db().$queryRaw<KeyRow[]>(Prisma.sql`
+  const rows = await statement("claim", () => sqlRows<KeyRow[]>(Prisma.sql`
     WITH inserted AS (
       INSERT INTO idempotency_keys
         (id, user_id, key, method, path, request_hash, lock_token, locked_at, recovery_point, expires_at)
@@ -127,7 +127,7 @@ export async function takeOver(
   lockToken: string,
   timings: KeyTimings,
 ): Promise<boolean> {
-  const taken = await statement("take_over", () => db().$executeRaw(Prisma.sql`
+  const taken = await statement("take_over", () => sqlCount(Prisma.sql`
     UPDATE idempotency_keys SET lock_token = ${lockToken}::uuid, locked_at = now()
     WHERE id = ${observed.id}::uuid
       AND recovery_point = ${observed.recoveryPoint}::recovery_point AND recovery_point <> 'finished'
@@ -149,7 +149,7 @@ export async function replaceExpired(
   timings: KeyTimings,
   lockToken: string,
 ): Promise<Pick<KeyRow, "id" | "expiresAt"> | null> {
-  const rows = await statement("replace_expired", () => db().$queryRaw<Pick<KeyRow, "id" | "expiresAt">[]>(Prisma.sql`
+  const rows = await statement("replace_expired", () => sqlRows<Pick<KeyRow, "id" | "expiresAt">[]>(Prisma.sql`
     WITH gone AS (
       DELETE FROM idempotency_keys
       WHERE id = ${oldKeyId}::uuid AND recovery_point = 'finished' AND expires_at <= now()
@@ -169,7 +169,7 @@ export async function replaceExpired(
  * in one statement (so one transaction), only while we hold the lock. False if fenced out.
  */
 export async function complete(keyId: string, lockToken: string, completion: Completion): Promise<boolean> {
-  const rows = await statement("complete", () => db().$queryRaw<{ completed: number }[]>(Prisma.sql`
+  const rows = await statement("complete", () => sqlRows<{ completed: number }[]>(Prisma.sql`
     WITH completed AS (
       UPDATE idempotency_keys
       SET recovery_point = 'finished', response_status = ${completion.status}, response_body = ${completion.body}::json,
@@ -187,7 +187,7 @@ export async function complete(keyId: string, lockToken: string, completion: Com
  * generation. Fenced by our lock; returns the new generation, or null if fenced out.
  */
 export async function advanceStripeKeyGeneration(keyId: string, lockToken: string): Promise<number | null> {
-  const rows = await statement("advance_stripe_key_generation", () => db().$queryRaw<{ generation: number }[]>(Prisma.sql`
+  const rows = await statement("advance_stripe_key_generation", () => sqlRows<{ generation: number }[]>(Prisma.sql`
     UPDATE idempotency_keys SET stripe_key_generation = stripe_key_generation + 1
     WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid
     RETURNING stripe_key_generation AS generation`));
@@ -199,7 +199,7 @@ export async function advanceStripeKeyGeneration(keyId: string, lockToken: strin
  * reconciler) takes the row over and repeats the Stripe call under the same Stripe key.
  */
 export async function release(keyId: string, lockToken: string): Promise<void> {
-  await statement("release", () => db().$executeRaw(Prisma.sql`
+  await statement("release", () => sqlCount(Prisma.sql`
     UPDATE idempotency_keys SET lock_token = NULL, locked_at = NULL
     WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid`));
 }
@@ -209,7 +209,7 @@ export async function release(keyId: string, lockToken: string): Promise<void> {
  * object for it): delete the row, so the key is as if never used and may carry any body.
  */
 export async function forget(keyId: string, lockToken: string): Promise<void> {
-  await statement("forget", () => db().$executeRaw(Prisma.sql`
+  await statement("forget", () => sqlCount(Prisma.sql`
     DELETE FROM idempotency_keys
     WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid AND recovery_point <> 'finished'`));
 }
@@ -220,7 +220,7 @@ export async function forget(keyId: string, lockToken: string): Promise<void> {
  * Keeps a Stripe object id already known. False if fenced out.
  */
 export async function flagForReconciliation(keyId: string, lockToken: string, stripeObjectId: string | null): Promise<boolean> {
-  const flagged = await statement("flag_for_reconciliation", () => db().$executeRaw(Prisma.sql`
+  const flagged = await statement("flag_for_reconciliation", () => sqlCount(Prisma.sql`
     UPDATE idempotency_keys
     SET recovery_point = 'needs_reconciliation', stripe_object_id = COALESCE(${stripeObjectId}, stripe_object_id),
         lock_token = NULL, locked_at = NULL
@@ -256,7 +256,7 @@ export type UnfinishedKey = Pick<KeyRow, "id" | "lockToken" | "recoveryPoint" | 
  * no longer safe); in both cases only if no live request holds it.
  */
 export async function listUnfinished(options: { olderThanSeconds: number; limit: number }, timings: KeyTimings): Promise<UnfinishedKey[]> {
-  return statement("list_unfinished", () => db().$queryRaw<UnfinishedKey[]>(Prisma.sql`
+  return statement("list_unfinished", () => sqlRows<UnfinishedKey[]>(Prisma.sql`
     SELECT id::text AS id, user_id::text AS "userId", path, lock_token::text AS "lockToken",
       recovery_point::text AS "recoveryPoint", stripe_object_id AS "stripeObjectId",
       floor(extract(epoch FROM created_at))::int AS "createdAt"
@@ -274,7 +274,7 @@ export async function listUnfinished(options: { olderThanSeconds: number; limit:
  * `SKIP LOCKED` lets several cleanups and live requests replacing an expired key run at once.
  */
 export async function deleteExpired(batchSize: number): Promise<number> {
-  return statement("delete_expired", () => db().$executeRaw(Prisma.sql`
+  return statement("delete_expired", () => sqlCount(Prisma.sql`
     WITH doomed AS (
       SELECT id FROM idempotency_keys
       WHERE expires_at <= now() AND recovery_point = 'finished'
@@ -287,7 +287,7 @@ export async function deleteExpired(batchSize: number): Promise<number> {
 
 /** How many keys a cleanup may delete now. */
 export async function countExpired(): Promise<number> {
-  const [row] = await statement("count_expired", () => db().$queryRaw<{ count: number }[]>(Prisma.sql`
+  const [row] = await statement("count_expired", () => sqlRows<{ count: number }[]>(Prisma.sql`
     SELECT count(*)::int AS count FROM idempotency_keys WHERE expires_at <= now() AND recovery_point = 'finished'`));
   return row?.count ?? 0;
 }
@@ -313,7 +313,7 @@ export type KeyStatusRow = {
 
 /** Status: `userId`'s row for `key` with the payment or refund it produced, or null. One statement. */
 export async function keyStatus(userId: string, key: string, timings: KeyTimings): Promise<KeyStatusRow | null> {
-  const rows = await statement("status", () => db().$queryRaw<KeyStatusRow[]>(Prisma.sql`
+  const rows = await statement("status", () => sqlRows<KeyStatusRow[]>(Prisma.sql`
     SELECT k.key, k.method, k.path, k.recovery_point::text AS "recoveryPoint", k.response_status AS "responseStatus",
       k.created_at AS "createdAt", k.completed_at AS "completedAt", k.expires_at AS "expiresAt",
       k.expires_at <= now() AS "expired", ${lockIsFresh(timings)} AS "lockHeld",
