@@ -39,12 +39,12 @@ describe("database round trips of the engine (DESIGN.md §4 targets)", () => {
     const first = await countStatements(async () => expect((await pay(alice, { key })).status).toBe(201));
     expect(first).toHaveLength(3);
     expect(first[0]).toMatch(/^WITH active AS \( SELECT id, user_id FROM api_keys/);
-    expect(first[1]).toMatch(/^WITH inserted AS \( INSERT INTO idempotency_keys/);
+    expect(first[1]).toMatch(/^WITH existing AS \( SELECT \* FROM idempotency_keys/);
     expect(first[2]).toMatch(/^WITH completed AS \( UPDATE idempotency_keys/);
 
     const replay = await countStatements(async () => expect((await pay(alice, { key })).headers.get("idempotent-replayed")).toBe("true"));
     expect(replay).toHaveLength(2);
-    expect(replay[1]).toMatch(/^WITH inserted AS/);
+    expect(replay[1]).toMatch(/^WITH existing AS/);
   });
 
   it("the claim counts the new request against the rate limit in its own statement; a replay counts nothing", async () => {
@@ -68,7 +68,7 @@ describe("database round trips of the engine (DESIGN.md §4 targets)", () => {
 
     const first = await countStatements(refund);
     expect(first).toHaveLength(3);
-    expect(first[0]).toMatch(/^WITH inserted AS \( INSERT INTO idempotency_keys/);
+    expect(first[0]).toMatch(/^WITH existing AS \( SELECT \* FROM idempotency_keys/);
     expect(first[1]).toMatch(/^SELECT "public"."payments"."id"/);
     expect(first[2]).toMatch(/^WITH completed AS \( UPDATE idempotency_keys/);
     expect(await countStatements(refund)).toHaveLength(1);

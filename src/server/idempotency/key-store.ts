@@ -80,29 +80,32 @@ const lockIsFresh = (timings: KeyTimings) =>
   Prisma.sql`(lock_token IS NOT NULL AND locked_at > now() - make_interval(secs => ${timings.lockTimeoutSeconds}::float8))`;
 
 /**
- * Claim: insert the key locked by us, or return the row that already holds (user, key).
- * `ON CONFLICT DO NOTHING` makes concurrent claims race safely: one inserts, the others read
- * its row. Null when that row was committed after this statement's snapshot: claim again.
+ * Claim: return the row that already holds (user, key), or insert the key locked by us.
+ * The insert is tried only when this statement's snapshot holds no row, so a replay reads
+ * one index entry and writes nothing; `ON CONFLICT DO NOTHING` makes concurrent claims of a
+ * new key race safely: one inserts, the others find nothing, not even in their snapshot, and
+ * get null: claim again (that row was committed after this statement's snapshot).
  * With `countAs`, a row this claim inserts is also counted against that rate limit
  * (rate-limit.ts), in the same statement: a replay or a lost race counts nothing.
  */
 export async function claim(scope: KeyScope, timings: KeyTimings, lockToken: string, countAs?: string): Promise<KeyRow | null> {
   const rows = await statement("claim", () => sqlRows<KeyRow[]>(Prisma.sql`
-    WITH inserted AS (
+    WITH existing AS (
+      SELECT * FROM idempotency_keys WHERE user_id = ${scope.userId}::uuid AND key = ${scope.key}
+    ), inserted AS (
       INSERT INTO idempotency_keys
         (id, user_id, key, method, path, request_hash, lock_token, locked_at, recovery_point, expires_at)
-      VALUES (
+      SELECT
         ${randomUUID()}::uuid, ${scope.userId}::uuid, ${scope.key}, ${scope.method}, ${scope.path},
-        ${scope.requestHash}, ${lockToken}::uuid, now(), 'started',
+        ${scope.requestHash}, ${lockToken}::uuid, now(), 'started'::recovery_point,
         now() + make_interval(secs => ${timings.ttlSeconds}::float8)
-      )
+      WHERE NOT EXISTS (SELECT 1 FROM existing)
       ON CONFLICT (user_id, key) DO NOTHING
       RETURNING *
     ), candidate AS (
       SELECT *, true AS inserted FROM inserted
       UNION ALL
-      SELECT *, false AS inserted FROM idempotency_keys
-      WHERE user_id = ${scope.userId}::uuid AND key = ${scope.key} AND NOT EXISTS (SELECT 1 FROM inserted)
+      SELECT *, false AS inserted FROM existing
     )${countAs ? Prisma.sql`, ${countedWindow(scope.userId, countAs, Prisma.sql`inserted`)}` : Prisma.empty}
     SELECT id::text AS "id", request_hash AS "requestHash", lock_token::text AS "lockToken",
       recovery_point::text AS "recoveryPoint", response_status AS "responseStatus",
