@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EnvError, parseDatabaseEnv, parseEnv, stripeJsConfig } from "./env";
+import { EnvError, parseDatabaseEnv, parseEnv, preferWaitCapSeconds, stripeJsConfig } from "./env";
 
 const valid = {
   DATABASE_URL: "postgresql://app:secret@127.0.0.1:5432/payments",
@@ -50,6 +50,24 @@ describe("parseEnv", () => {
     const env = { ...valid, STRIPE_TIMEOUT_MS: "20000", STRIPE_MAX_NETWORK_RETRIES: "2", IDEMPOTENCY_LOCK_TIMEOUT: "60" };
     expect(() => parseEnv(env)).toThrowError(/IDEMPOTENCY_LOCK_TIMEOUT: must exceed STRIPE_TIMEOUT_MS/);
     expect(parseEnv({ ...env, IDEMPOTENCY_LOCK_TIMEOUT: "71" }).IDEMPOTENCY_LOCK_TIMEOUT).toBe(71);
+  });
+
+  it("fits the Stripe call and its retries inside MAX_REQUEST_SECONDS, with 2 s to spare, and caps Prefer: wait below it", () => {
+    // The defaults: 10 s × 3 attempts + 2 × 5 s of backoff = 40 s, too long for a 10 s function.
+    expect(() => parseEnv({ ...valid, MAX_REQUEST_SECONDS: "10" })).toThrowError(
+      /MAX_REQUEST_SECONDS: must leave room for STRIPE_TIMEOUT_MS × \(STRIPE_MAX_NETWORK_RETRIES \+ 1\)/,
+    );
+    expect(() => parseEnv({ ...valid, MAX_REQUEST_SECONDS: "10", STRIPE_MAX_NETWORK_RETRIES: "0", STRIPE_TIMEOUT_MS: "8001" })).toThrowError(
+      /MAX_REQUEST_SECONDS/,
+    );
+    const serverless = parseEnv({ ...valid, MAX_REQUEST_SECONDS: "10", STRIPE_MAX_NETWORK_RETRIES: "0", STRIPE_TIMEOUT_MS: "8000" });
+    expect(serverless.MAX_REQUEST_SECONDS).toBe(10);
+    expect(preferWaitCapSeconds(serverless)).toBe(8);
+    expect(preferWaitCapSeconds(parseEnv({ ...valid, MAX_REQUEST_SECONDS: "60" }))).toBe(10);
+    expect(preferWaitCapSeconds(parseEnv(valid))).toBe(10); // a container: no limit
+    for (const bad of ["2", "0", "-5", "901", "ten", "9.5"]) {
+      expect(() => parseEnv({ ...valid, MAX_REQUEST_SECONDS: bad }), bad).toThrowError(/MAX_REQUEST_SECONDS/);
+    }
   });
 
   it("knows nothing of the test harnesses: their variables are not configuration", () => {

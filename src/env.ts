@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_PREFER_WAIT_SECONDS } from "@/lib/openapi/idempotency-policy";
 import type { StripeJsConfig } from "@/lib/stripe-js";
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -44,6 +45,13 @@ const schema = databaseSchema
     IDEMPOTENCY_TTL: seconds(86_400).pipe(z.number().max(86_400, "must not exceed 86400 (Stripe's 24 h window)")),
     /** After this many seconds an in-flight key is presumed abandoned and may be taken over. */
     IDEMPOTENCY_LOCK_TIMEOUT: seconds(60),
+    /**
+     * The longest a request may run on this host (a serverless platform's function duration,
+     * in seconds); unset on a host with no such limit (a container). `Prefer: wait` is then cut
+     * short so that a duplicate is answered 409 + Retry-After before the platform kills it, and
+     * the Stripe call with its retries must fit inside it (README, "Deploying").
+     */
+    MAX_REQUEST_SECONDS: z.coerce.number().int().min(3).max(900).optional(),
     RATE_LIMIT_PAYMENTS_PER_MINUTE: z.coerce.number().int().positive().default(30),
     /** Refunds a user may ask for per minute (replays of a completed key are free). */
     RATE_LIMIT_REFUNDS_PER_MINUTE: z.coerce.number().int().positive().default(30),
@@ -81,6 +89,17 @@ const schema = databaseSchema
     {
       path: ["IDEMPOTENCY_LOCK_TIMEOUT"],
       message: "must exceed STRIPE_TIMEOUT_MS × (STRIPE_MAX_NETWORK_RETRIES + 1) plus retry backoff",
+    },
+  )
+  .refine(
+    // A request killed while Stripe answers loses its answer: the retry re-drives it (safe),
+    // but every attempt would be killed the same way. Leave time for our own statements.
+    (env: StripeTiming & { MAX_REQUEST_SECONDS?: number }) =>
+      env.MAX_REQUEST_SECONDS === undefined || stripeWorstCaseMs(env) + OWN_WORK_MS <= env.MAX_REQUEST_SECONDS * 1000,
+    {
+      path: ["MAX_REQUEST_SECONDS"],
+      message:
+        "must leave room for STRIPE_TIMEOUT_MS × (STRIPE_MAX_NETWORK_RETRIES + 1) plus retry backoff, and 2 s more: lower STRIPE_TIMEOUT_MS or STRIPE_MAX_NETWORK_RETRIES (0 is fine: clients retry with the same key)",
     },
   )
   .refine((env) => env.STRIPE_API_BASE !== undefined || env.NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY !== undefined, {
@@ -128,6 +147,18 @@ export type DatabaseEnv = z.infer<typeof databaseSchema>;
 type StripeTiming = { STRIPE_TIMEOUT_MS: number; STRIPE_MAX_NETWORK_RETRIES: number };
 
 /** Longest a Stripe call may take, with the SDK's retries and their backoff (≤ 5 s each). */
+/** What a keyed request needs beside its Stripe call: its statements, the answer. */
+const OWN_WORK_MS = 2_000;
+
+/**
+ * The longest `Prefer: wait` this host honours: 10 s, and under MAX_REQUEST_SECONDS short
+ * enough to answer 409 + Retry-After before the platform ends the request.
+ */
+export function preferWaitCapSeconds(env: Pick<Env, "MAX_REQUEST_SECONDS">): number {
+  const limit = env.MAX_REQUEST_SECONDS === undefined ? Infinity : env.MAX_REQUEST_SECONDS - OWN_WORK_MS / 1000;
+  return Math.max(0, Math.min(MAX_PREFER_WAIT_SECONDS, limit));
+}
+
 export function stripeWorstCaseMs(env: StripeTiming): number {
   return env.STRIPE_TIMEOUT_MS * (env.STRIPE_MAX_NETWORK_RETRIES + 1) + env.STRIPE_MAX_NETWORK_RETRIES * 5_000;
 }

@@ -192,6 +192,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cron/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One bounded reconciliation of flagged and abandoned keys from Stripe's records (for a hosted scheduler)
+         * @description What `npm run reconcile` does, for up to 20 keys, starting a key only while its Stripe lookup still fits in the request's time (`MAX_REQUEST_SECONDS`). Call it every few minutes.
+         */
+        get: operations["runReconcile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -400,6 +420,12 @@ export interface components {
             pausedMs: number;
             dryRun: boolean;
         };
+        ReconcileSummary: {
+            recorded: number;
+            forgotten: number;
+            skipped: number;
+            unresolved: number;
+        };
         WebhookAck: {
             /** @constant */
             received: true;
@@ -433,7 +459,7 @@ export interface components {
     parameters: {
         /** @description One key per logical operation, reused for every retry of it: 1–255 printable ASCII characters, sent once. A quoted value (`"order-1"`) is the same key as `order-1`; a comma is allowed only inside quotes. */
         IdempotencyKey: string;
-        /** @description RFC 7240 `wait=N`: if a request with this key is in progress, wait up to N seconds (at most 10) for its answer instead of a 409. */
+        /** @description RFC 7240 `wait=N`: if a request with this key is in progress, wait up to N seconds for its answer instead of a 409: at most 10, less on a host that limits how long a request may run (`x-idempotency.maxPreferWaitSeconds`). */
         Prefer: string;
     };
     requestBodies: never;
@@ -556,7 +582,7 @@ export interface operations {
             header: {
                 /** @description One key per logical operation, reused for every retry of it: 1–255 printable ASCII characters, sent once. A quoted value (`"order-1"`) is the same key as `order-1`; a comma is allowed only inside quotes. */
                 "Idempotency-Key": components["parameters"]["IdempotencyKey"];
-                /** @description RFC 7240 `wait=N`: if a request with this key is in progress, wait up to N seconds (at most 10) for its answer instead of a 409. */
+                /** @description RFC 7240 `wait=N`: if a request with this key is in progress, wait up to N seconds for its answer instead of a 409: at most 10, less on a host that limits how long a request may run (`x-idempotency.maxPreferWaitSeconds`). */
                 Prefer?: components["parameters"]["Prefer"];
             };
             path?: never;
@@ -964,7 +990,7 @@ export interface operations {
             header: {
                 /** @description One key per logical operation, reused for every retry of it: 1–255 printable ASCII characters, sent once. A quoted value (`"order-1"`) is the same key as `order-1`; a comma is allowed only inside quotes. */
                 "Idempotency-Key": components["parameters"]["IdempotencyKey"];
-                /** @description RFC 7240 `wait=N`: if a request with this key is in progress, wait up to N seconds (at most 10) for its answer instead of a 409. */
+                /** @description RFC 7240 `wait=N`: if a request with this key is in progress, wait up to N seconds for its answer instead of a 409: at most 10, less on a host that limits how long a request may run (`x-idempotency.maxPreferWaitSeconds`). */
                 Prefer?: components["parameters"]["Prefer"];
             };
             path: {
@@ -1964,6 +1990,80 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CleanupSummary"];
+                };
+            };
+            /** @description [`unauthorized`](/docs/errors#unauthorized): Authentication required. */
+            401: {
+                headers: {
+                    /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description How to authenticate (on 401). */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 401;
+                        /** @enum {unknown} */
+                        code?: "unauthorized";
+                    };
+                };
+            };
+            /** @description [`internal_error`](/docs/errors#internal_error): Internal server error. */
+            500: {
+                headers: {
+                    /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 500;
+                        /** @enum {unknown} */
+                        code?: "internal_error";
+                    };
+                };
+            };
+            /** @description [`service_unavailable`](/docs/errors#service_unavailable): The service is temporarily unavailable. */
+            503: {
+                headers: {
+                    /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @constant */
+                        status?: 503;
+                        /** @enum {unknown} */
+                        code?: "service_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    runReconcile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the run did. */
+            200: {
+                headers: {
+                    /** @description This request's id (the one sent, if it was 8–64 of `A-Za-z0-9._:-`); on every answer and in the server's log. Quote it when reporting a problem. */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconcileSummary"];
                 };
             };
             /** @description [`unauthorized`](/docs/errors#unauthorized): Authentication required. */

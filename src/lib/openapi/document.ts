@@ -3,7 +3,13 @@ import { ERROR_CODES, errorTypeUrl, type ErrorCode } from "../error-codes";
 import { apiKeyListResponseSchema, apiKeyResponseSchema, createdApiKeyResponseSchema } from "../schemas/api-key-response";
 import { createApiKeySchema } from "../schemas/api-key";
 import { idempotencyKeyResponseSchema } from "../schemas/idempotency-key-response";
-import { accountResponseSchema, cleanupResponseSchema, healthResponseSchema, webhookAckResponseSchema } from "../schemas/operations-response";
+import {
+  accountResponseSchema,
+  cleanupResponseSchema,
+  healthResponseSchema,
+  reconcileResponseSchema,
+  webhookAckResponseSchema,
+} from "../schemas/operations-response";
 import { createPaymentSchema } from "../schemas/payment";
 import { paymentDetailResponseSchema, paymentListResponseSchema, paymentResponseSchema } from "../schemas/payment-response";
 import { problemSchema } from "../schemas/problem";
@@ -43,6 +49,7 @@ const OUTPUT_SCHEMAS = {
   Account: accountResponseSchema,
   Health: healthResponseSchema,
   CleanupSummary: cleanupResponseSchema,
+  ReconcileSummary: reconcileResponseSchema,
   WebhookAck: webhookAckResponseSchema,
   Problem: problemSchema,
 } satisfies Record<string, z.ZodType>;
@@ -164,7 +171,7 @@ export function openApiDocument(options: DocumentOptions = {}): Json {
           in: "header",
           required: false,
           description:
-            "RFC 7240 `wait=N`: if a request with this key is in progress, wait up to N seconds (at most 10) for its answer instead of a 409.",
+            "RFC 7240 `wait=N`: if a request with this key is in progress, wait up to N seconds for its answer instead of a 409: at most 10, less on a host that limits how long a request may run (`x-idempotency.maxPreferWaitSeconds`).",
           schema: { type: "string", examples: ["wait=5"] },
         },
       },

@@ -7,6 +7,7 @@ import {
   accountResponseSchema,
   cleanupResponseSchema,
   healthResponseSchema,
+  reconcileResponseSchema,
   webhookAckResponseSchema,
 } from "../schemas/operations-response";
 import { createPaymentSchema, listPaymentsQuerySchema } from "../schemas/payment";
@@ -232,6 +233,18 @@ export const OPERATIONS: Operation[] = [
     summary: "One bounded, paced cleanup of expired idempotency keys (for a hosted scheduler)",
     caller: "cronSecret",
     success: { status: 200, description: "What the run did.", body: cleanupResponseSchema },
+    errors: [],
+  },
+  {
+    method: "get",
+    path: "/api/cron/reconcile",
+    operationId: "runReconcile",
+    tag: "Operations",
+    summary: "One bounded reconciliation of flagged and abandoned keys from Stripe's records (for a hosted scheduler)",
+    description:
+      "What `npm run reconcile` does, for up to 20 keys, starting a key only while its Stripe lookup still fits in the request's time (`MAX_REQUEST_SECONDS`). Call it every few minutes.",
+    caller: "cronSecret",
+    success: { status: 200, description: "What the run did.", body: reconcileResponseSchema },
     errors: [],
   },
   {

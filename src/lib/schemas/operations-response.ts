@@ -14,6 +14,18 @@ export const cleanupResponseSchema = z.object({
   dryRun: z.boolean(),
 });
 
+/** GET /api/cron/reconcile: what one bounded reconciler run did with the keys it looked at. */
+export const reconcileResponseSchema = z.object({
+  /** Finished from Stripe's records: the payment or refund is recorded, retries replay it. */
+  recorded: z.number().int(),
+  /** Stripe holds nothing for them: deleted, so the same key may be sent again. */
+  forgotten: z.number().int(),
+  /** A live request holds them, or another run took them first. */
+  skipped: z.number().int(),
+  /** Still not recordable (the fault persists), or Stripe could not be asked: the next run tries again. */
+  unresolved: z.number().int(),
+});
+
 /** POST /api/webhooks/stripe: the event was received (and applied, unless `ignored` says why not). */
 export const webhookAckResponseSchema = z.object({
   received: z.literal(true),

@@ -1,4 +1,5 @@
 import "server-only";
+import { env, preferWaitCapSeconds } from "@/env";
 import { parseIdempotencyKey } from "@/server/idempotency/parse-idempotency-key";
 import { parsePreferWait } from "@/server/idempotency/parse-prefer-wait";
 import type { NoParams, RouteHandler, RouteParams } from "./with-route";
@@ -26,7 +27,7 @@ export function withKeyedRoute<P extends RouteParams, Q>(
 ): RouteHandler<P> {
   const keyed = async (ctx: UserContext<P | Q>) => {
     const { headers } = ctx.request;
-    return handler({ ...ctx, key: parseIdempotencyKey(headers), waitSeconds: parsePreferWait(headers) });
+    return handler({ ...ctx, key: parseIdempotencyKey(headers), waitSeconds: parsePreferWait(headers, preferWaitCapSeconds(env())) });
   };
   return options ? withUser(keyed, options) : withUser<P>(keyed);
 }

@@ -81,6 +81,7 @@ export const ROUTE_TEMPLATES = [
   "/api/auth/sign-up",
   "/api/auth/*",
   "/api/cron/cleanup",
+  "/api/cron/reconcile",
   "/api/health",
   "/api/metrics",
   "/api/openapi.json",

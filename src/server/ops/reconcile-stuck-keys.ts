@@ -26,6 +26,11 @@ export type ReconcileOptions = {
   /** Unflagged unfinished keys only when older than this; default: Stripe's re-drive window. */
   olderThanSeconds?: number;
   limit?: number;
+  /**
+   * A run that must end in time (a hosted scheduler's request): no key is started after this
+   * (ms since the epoch), except the first, so every run makes progress. Unset: no deadline.
+   */
+  startNoKeyAfter?: number;
   onKey?: (result: ReconcileResult) => void;
   log?: Logger;
 };
@@ -48,7 +53,8 @@ export async function reconcileStuckKeys(options: ReconcileOptions = {}): Promis
   );
 
   const counts: Record<ReconcileOutcome, number> = { recorded: 0, forgotten: 0, skipped: 0, unresolved: 0 };
-  for (const key of unfinished) {
+  for (const [index, key] of unfinished.entries()) {
+    if (index > 0 && options.startNoKeyAfter !== undefined && Date.now() > options.startNoKeyAfter) break; // the next run goes on
     const result = await reconcileOne(key, timings, log);
     counts[result.outcome] += 1;
     options.onKey?.(result);
