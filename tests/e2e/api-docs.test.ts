@@ -5,6 +5,7 @@ import { ERROR_CODE_NAMES, ERROR_CODES } from "@/lib/error-codes";
 import { PAYMENTS_PATH } from "@/lib/routes";
 import { problemSchema } from "@/lib/schemas/problem";
 import { MOBILE_VIEWPORT, screenshot, startBrowserForFile } from "./helpers/browser";
+import { watchCspViolations } from "./helpers/csp-violations";
 import { appUrl, signUp } from "./helpers/checkout";
 import { paymentRowsOf } from "./helpers/database";
 
@@ -29,18 +30,6 @@ function recordRequests(page: Page): string[] {
 
 /** Requests that would leave the app: anything but its origin (data: URLs never reach a network). */
 const leavingTheApp = (urls: string[]) => urls.filter((url) => !url.startsWith("data:") && new URL(url).origin !== APP_ORIGIN);
-
-/** The page's CSP violations, as its documents report them (securitypolicyviolation events). */
-async function watchCspViolations(page: Page): Promise<() => Promise<string[]>> {
-  await page.addInitScript(() => {
-    const seen: string[] = [];
-    Object.assign(window, { cspViolations: seen });
-    document.addEventListener("securitypolicyviolation", (event) =>
-      seen.push(`${event.violatedDirective} ${event.blockedURI} at ${event.sourceFile}:${event.lineNumber}`),
-    );
-  });
-  return () => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
-}
 
 const pageWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth);
 

@@ -7,6 +7,7 @@ import { PAYMENTS_PATH, refundsPath } from "@/lib/routes";
 import { problemSchema } from "@/lib/schemas/problem";
 import { queryOnce } from "../../scripts/lib/pg-once";
 import { startBrowserForFile } from "./helpers/browser";
+import { watchCspViolations } from "./helpers/csp-violations";
 import { answerThreeDSecure, appUrl, fillCheckout, outcomeHeading, payButton, signUp } from "./helpers/checkout";
 import { paymentRowsOf } from "./helpers/database";
 import { emulator } from "./helpers/emulator-admin";
@@ -63,18 +64,6 @@ function expectApiSecurityHeaders(headers: Record<string, string>, what: string)
 
 /** The nonce of a response's CSP. */
 const nonceOf = (headers: Record<string, string>) => /'nonce-([^']+)'/.exec(headers["content-security-policy"] ?? "")?.[1];
-
-/** The page's CSP violations, as its documents report them (securitypolicyviolation events). */
-async function watchCspViolations(page: Page): Promise<() => Promise<string[]>> {
-  await page.addInitScript(() => {
-    const seen: string[] = [];
-    Object.assign(window, { cspViolations: seen });
-    document.addEventListener("securitypolicyviolation", (event) =>
-      seen.push(`${event.violatedDirective} ${event.blockedURI} at ${event.sourceFile}:${event.lineNumber}`),
-    );
-  });
-  return () => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
-}
 
 /** POST to the API with the page's cookies (no Sec-Fetch-Site: Playwright's request client is not a browser's fetch). */
 function post(page: Page, path: string, options: { origin?: string; data?: unknown; headers?: Record<string, string> } = {}) {

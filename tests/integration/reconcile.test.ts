@@ -29,6 +29,18 @@ async function crashedPayment(who: TestCustomer, hours: number, body: object = V
   return key;
 }
 
+/** A payment Stripe charged whose row the database refused: its key flagged for the reconciler. */
+async function flaggedPayment(who: TestCustomer): Promise<string> {
+  const key = randomUUID();
+  const fault = await refuseRows("payments", who.id);
+  try {
+    expect((await pay(who, { key })).status).toBe(500);
+  } finally {
+    await fault.remove();
+  }
+  return key;
+}
+
 async function age(userId: string, key: string, hours: number) {
   await db().$executeRaw`
     UPDATE idempotency_keys SET created_at = now() - make_interval(secs => ${hours * 3600}::float8),
@@ -145,13 +157,7 @@ describe.sequential("GET /api/cron/reconcile", () => {
 
   it("refuses a missing or wrong secret with 401 and touches no key", async () => {
     const alice = await customer();
-    const key = randomUUID();
-    const fault = await refuseRows("payments", alice.id);
-    try {
-      expect((await pay(alice, { key })).status).toBe(500);
-    } finally {
-      await fault.remove();
-    }
+    const key = await flaggedPayment(alice);
     for (const response of [await call(), await call("Bearer wrong-secret"), await call(CRON_SECRET)]) {
       expect(response.status).toBe(401);
       expect(response.headers.get("www-authenticate")).toBe('Bearer realm="cron"');
@@ -161,13 +167,7 @@ describe.sequential("GET /api/cron/reconcile", () => {
 
   it("records a flagged payment from Stripe's records, as npm run reconcile does, and says what it did", async () => {
     const alice = await customer();
-    const key = randomUUID();
-    const fault = await refuseRows("payments", alice.id);
-    try {
-      expect((await pay(alice, { key })).status).toBe(500);
-    } finally {
-      await fault.remove();
-    }
+    const key = await flaggedPayment(alice);
     const response = await call(`Bearer ${CRON_SECRET}`);
     expect(response.status).toBe(200);
     const counts = (await response.json()) as Record<string, number>;
