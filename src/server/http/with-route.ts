@@ -73,13 +73,14 @@ export function withRoute<P extends RouteParams = NoParams>(handler: Handler<P>)
     const fields: RequestLogFields = {};
     const log = logger().child({ requestId });
 
-    const config = env();
-    const origin = appOrigin(request.headers, config);
+    const { pathname } = new URL(request.url);
+    let origin: string | null = null;
     let response: Response;
     try {
-      const { method } = request;
+      const config = env();
+      origin = appOrigin(request.headers, config);
       // Before anything else, as a proxy would: a state change another site asked for.
-      if (needsSameOrigin(method, new URL(request.url).pathname, request.headers) && (await isCrossSite(request, origin, config))) {
+      if (needsSameOrigin(request.method, pathname, request.headers) && (await isCrossSite(request, origin, config))) {
         throw crossSiteRefusal(request, origin, log);
       }
       const params = (await context.params) ?? ({} as P);
@@ -93,7 +94,6 @@ export function withRoute<P extends RouteParams = NoParams>(handler: Handler<P>)
       "X-Request-Id": requestId,
       ...(response.headers.has("cache-control") ? {} : { "Cache-Control": "no-store" }),
     });
-    const { pathname } = new URL(request.url);
     const seconds = (performance.now() - started) / 1000;
     log.info(
       { method: request.method, path: pathname, status: response.status, durationMs: Math.round(seconds * 10_000) / 10, ...fields },
