@@ -3,7 +3,7 @@ import { z } from "zod";
 /** GET /api/health. */
 export const healthResponseSchema = z.object({ status: z.literal("ok") });
 
-/** GET /api/cron/cleanup: what one bounded cleanup run did (src/server/ops/cleanup-expired-keys.ts). */
+/** GET /api/cron/cleanup: what one bounded cleanup run did (its CleanupSummary, src/server/ops/cleanup-expired-keys.ts). */
 export const cleanupResponseSchema = z.object({
   deleted: z.number().int(),
   remaining: z.number().int(),

@@ -1,5 +1,7 @@
 import "server-only";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { z } from "zod";
+import type { cleanupResponseSchema } from "@/lib/schemas/operations-response";
 import { countExpired, deleteExpired } from "@/server/idempotency/key-store";
 
 export type CleanupPacing = {
@@ -33,15 +35,8 @@ export type CleanupOptions = Partial<CleanupPacing> & {
   clock?: CleanupClock;
 };
 
-export type CleanupSummary = {
-  deleted: number;
-  remaining: number;
-  batches: number;
-  durationMs: number;
-  /** Of `durationMs`, the time spent pausing between batches. */
-  pausedMs: number;
-  dryRun: boolean;
-};
+/** What a run did: the shape GET /api/cron/cleanup answers and the OpenAPI document publishes. */
+export type CleanupSummary = z.infer<typeof cleanupResponseSchema>;
 
 const realClock: CleanupClock = { now: () => performance.now(), sleep: (ms) => sleep(ms) };
 
