@@ -37,7 +37,7 @@ async function confirmationToken(number: string): Promise<string> {
 const payWithToken = async (who: TestCustomer, token: string, key = randomUUID()) =>
   pay(who, { key, body: { amount: 4_550, currency: "chf", confirmationToken: token } });
 
-const paymentRow = (id: string) => db().payment.findUniqueOrThrow({ where: { id } });
+const paymentRow = (id: string) => db().payment.findFirstOrThrow({ where: { id } });
 
 describe("a payment from the Payment Element's ConfirmationToken", () => {
   it("pays once per key, records the card, and replays the same answer", async () => {

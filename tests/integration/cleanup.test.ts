@@ -58,7 +58,7 @@ describe.sequential("cleanup of expired idempotency keys", () => {
       "unfinished-expired-1",
       "unfinished-expired-2",
     ]);
-    expect(await db().payment.findUniqueOrThrow({ where: { id: payment.id } })).toMatchObject({ idempotencyKeyId: null, amount: 500 });
+    expect(await db().payment.findFirstOrThrow({ where: { id: payment.id } })).toMatchObject({ idempotencyKeyId: null, amount: 500 });
   });
 
   it("changes nothing in a dry run and reports what it would delete", async () => {

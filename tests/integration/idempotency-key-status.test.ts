@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { GET as getKeyStatus } from "@/app/api/idempotency-keys/[key]/route";
 import { idempotencyKeyPath, paymentPath, refundPath } from "@/lib/routes";
 import { db } from "@/server/db";
+import { lockOf } from "../helpers/key-lock";
 import * as keys from "@/server/idempotency/key-store";
 import { customer, pay, VALID_PAYMENT, type TestCustomer } from "../helpers/payments-api";
 import { refund } from "../helpers/refunds-api";
@@ -83,18 +84,18 @@ describe("GET /api/idempotency-keys/{key}", () => {
     const key = randomUUID();
     const scope = { userId: alice.id, key, method: "POST", path: "/api/payments", requestHash: "0".repeat(64) };
     const token = randomUUID();
-    const row = (await keys.claim(scope, timings, token))!;
+    const row = { ...(await keys.claim(scope, timings, token))!, userId: alice.id };
     const state = async () => ((await (await keyStatus(alice, key)).json()) as { state: string }).state;
 
     expect(await state()).toBe("in_progress");
-    await keys.release(row.id, token);
+    await keys.release(lockOf(row, token));
     expect(await state()).toBe("interrupted"); // a retry with the same key finishes it
     await setRow(alice, key, Prisma.sql`created_at = now() - interval '23 hours 1 minute'`);
     expect(await state()).toBe("needs_reconciliation"); // too old to re-drive under Stripe's key window
     await setRow(alice, key, Prisma.sql`created_at = now()`);
     const retaken = randomUUID();
-    expect(await keys.takeOver({ id: row.id, lockToken: null, recoveryPoint: "started" }, retaken, timings)).toBe(true);
-    await keys.flagForReconciliation(row.id, retaken, "pi_123");
+    expect(await keys.takeOver({ id: row.id, userId: row.userId, lockToken: null, recoveryPoint: "started" }, retaken, timings)).toBe(true);
+    await keys.flagForReconciliation(lockOf(row, retaken), "pi_123");
     expect(await state()).toBe("needs_reconciliation");
     await setRow(alice, key, Prisma.sql`recovery_point = 'finished', response_status = 201, response_body = '{}'::json, completed_at = now()`);
     expect(await state()).toBe("completed");

@@ -182,7 +182,7 @@ describe("POST /api/payments — text fields", () => {
     const description = "Zahlung für Café ☕ — مرحبا — 支付 — Cafe\u0301 🚀 <script>";
     const payment = await (await pay(alice, { body: { ...VALID_PAYMENT, description } })).json();
     expect(payment.description).toBe(description);
-    expect((await db().payment.findUniqueOrThrow({ where: { id: payment.id } })).description).toBe(description);
+    expect((await db().payment.findFirstOrThrow({ where: { id: payment.id } })).description).toBe(description);
   });
 
   it("refuses a list cursor with a NUL", async () => {
@@ -223,7 +223,7 @@ describe("POST /api/payments — first request", () => {
     expect(row).toMatchObject({ recoveryPoint: "finished", responseStatus: 201, lockToken: null, lockedAt: null });
     expect(row!.requestHash).toMatch(/^[0-9a-f]{64}$/);
     expect(row!.expiresAt.getTime() - row!.createdAt.getTime()).toBe(86_400_000);
-    const stored = await db().payment.findUniqueOrThrow({ where: { id: payment.id } });
+    const stored = await db().payment.findFirstOrThrow({ where: { id: payment.id } });
     expect(stored).toMatchObject({ userId: alice.id, amount: 2_500, status: "succeeded", idempotencyKeyId: row!.id });
 
     const [intent, ...others] = intentsOf(alice.id);
@@ -241,7 +241,7 @@ describe("POST /api/payments — first request", () => {
     const problem = await expectProblem(first.clone(), 402, "card_declined");
     expect(problem.declineCode).toBe("generic_decline");
     expect(problem.payment).toMatchObject({ status: "failed", failureCode: "generic_decline" });
-    expect(await db().payment.findUniqueOrThrow({ where: { id: problem.payment.id } })).toMatchObject({ status: "failed" });
+    expect(await db().payment.findFirstOrThrow({ where: { id: problem.payment.id } })).toMatchObject({ status: "failed" });
 
     const again = await pay(alice, { key, body });
     expect(again.status).toBe(402);
@@ -324,7 +324,7 @@ describe("POST /api/payments — retries", () => {
     expect(second.id).not.toBe(first.id);
     expect(second.paymentIntentId).not.toBe(first.paymentIntentId);
     // The first payment keeps its history; only the key row was replaced.
-    expect(await db().payment.findUniqueOrThrow({ where: { id: first.id } })).toMatchObject({ idempotencyKeyId: null });
+    expect(await db().payment.findFirstOrThrow({ where: { id: first.id } })).toMatchObject({ idempotencyKeyId: null });
     expect(await db().idempotencyKey.count({ where: { userId: alice.id, key } })).toBe(1);
   });
 });

@@ -38,7 +38,7 @@ describe("database round trips of the engine (DESIGN.md §4 targets)", () => {
     const key = randomUUID();
     const first = await countStatements(async () => expect((await pay(alice, { key })).status).toBe(201));
     expect(first).toHaveLength(3);
-    expect(first[0]).toMatch(/^WITH active AS \( SELECT id, user_id FROM api_keys/);
+    expect(first[0]).toMatch(/^WITH active AS \( SELECT user_id, id FROM api_keys/);
     expect(first[1]).toMatch(/^WITH existing AS \( SELECT \* FROM idempotency_keys/);
     expect(first[2]).toMatch(/^WITH completed AS \( UPDATE idempotency_keys/);
 
@@ -60,7 +60,7 @@ describe("database round trips of the engine (DESIGN.md §4 targets)", () => {
     expect(await windows()).toEqual([{ count: 1 }]);
   });
 
-  it("a new refund costs 3 (claim with the rate-limit count, read the payment, complete), a webhook 2 (record, claim + apply)", async () => {
+  it("a new refund costs 3 (claim with the rate-limit count, read the payment, complete), a webhook 2 (record, claim + apply), 3 for a refund's (its user first)", async () => {
     const user = await createUser();
     const payment = JSON.parse((await createPayment(user.id, randomUUID(), VALID_PAYMENT, { requestId: "req_round_trips" })).body);
     const key = randomUUID();
@@ -69,7 +69,7 @@ describe("database round trips of the engine (DESIGN.md §4 targets)", () => {
     const first = await countStatements(refund);
     expect(first).toHaveLength(3);
     expect(first[0]).toMatch(/^WITH existing AS \( SELECT \* FROM idempotency_keys/);
-    expect(first[1]).toMatch(/^SELECT "public"."payments"."id"/);
+    expect(first[1]).toMatch(/^SELECT "public"."payments"\./);
     expect(first[2]).toMatch(/^WITH completed AS \( UPDATE idempotency_keys/);
     expect(await countStatements(refund)).toHaveLength(1);
 
@@ -81,5 +81,14 @@ describe("database round trips of the engine (DESIGN.md §4 targets)", () => {
     expect(delivered[0]).toMatch(/^INSERT INTO webhook_events/);
     expect(delivered[1]).toMatch(/^WITH claimed AS \( UPDATE webhook_events/);
     expect(await countStatements(deliver)).toHaveLength(2);
+
+    // A refund names only its PaymentIntent: the user is read first, by it (handle-stripe-event.ts ownerOf).
+    const created = stripe.emulator.events({ type: "refund.created" }).find((e) => e.data.object.payment_intent === payment.paymentIntentId);
+    const refundPayload = JSON.stringify(created);
+    const refundDelivered = await countStatements(() => handleStripeEvent(refundPayload, signature(refundPayload)));
+    expect(refundDelivered).toHaveLength(3);
+    expect(refundDelivered[0]).toMatch(/^SELECT user_id::text AS "userId" FROM payments WHERE/);
+    expect(refundDelivered[1]).toMatch(/^INSERT INTO webhook_events/);
+    expect(refundDelivered[2]).toMatch(/^WITH claimed AS \( UPDATE webhook_events/);
   });
 });

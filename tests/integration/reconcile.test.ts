@@ -60,7 +60,7 @@ describe.sequential("npm run reconcile (reconcileStuckKeys)", () => {
     const row = await keyRow(alice.id, key);
     expect(results).toEqual([{ keyId: row!.id, outcome: "recorded", stripeObjectId: intent!.id }]);
     expect(row).toMatchObject({ recoveryPoint: "finished", responseStatus: 201, lockToken: null });
-    expect(await db().payment.findUniqueOrThrow({ where: { id: row!.id } })).toMatchObject({
+    expect(await db().payment.findFirstOrThrow({ where: { id: row!.id } })).toMatchObject({
       stripePaymentIntentId: intent!.id,
       status: "succeeded",
       userId: alice.id,

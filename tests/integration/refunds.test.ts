@@ -25,7 +25,7 @@ async function stripeRefundsOf(paymentIntentId: string) {
 }
 
 const keyRows = (userId: string) => db().idempotencyKey.count({ where: { userId } });
-const paymentRow = (id: string) => db().payment.findUniqueOrThrow({ where: { id } });
+const paymentRow = (id: string) => db().payment.findFirstOrThrow({ where: { id } });
 
 async function expectProblem(response: Response, status: number, code: string) {
   expect(response.status).toBe(status);
@@ -54,7 +54,7 @@ describe("POST /api/payments/{id}/refunds", () => {
 
     const keyRow = await db().idempotencyKey.findUniqueOrThrow({ where: { userId_key: { userId: alice.id, key } } });
     expect(keyRow).toMatchObject({ id: body.id, path: refundsPath(payment.id), responseStatus: 201 });
-    expect(await db().refund.findUniqueOrThrow({ where: { id: body.id } })).toMatchObject({
+    expect(await db().refund.findFirstOrThrow({ where: { id: body.id } })).toMatchObject({
       paymentId: payment.id,
       userId: alice.id,
       amount: VALID_PAYMENT.amount,
@@ -286,7 +286,7 @@ describe("POST /api/payments/{id}/refunds — when Stripe fails", () => {
       expect((await deliver(event!)).status).toBe(200);
     }
     expect((await paymentRow(payment.id)).amountRefunded).toBe(VALID_PAYMENT.amount);
-    const fromWebhook = await db().refund.findUniqueOrThrow({ where: { stripeRefundId: atStripe!.id } });
+    const fromWebhook = await db().refund.findFirstOrThrow({ where: { stripeRefundId: atStripe!.id } });
 
     // The retry re-drives the same Stripe key: Stripe replays the refund, nothing is counted twice.
     const retry = await refund(alice, payment.id, { key });
@@ -296,7 +296,7 @@ describe("POST /api/payments/{id}/refunds — when Stripe fails", () => {
     expect(await stripeRefundsOf(payment.paymentIntentId)).toHaveLength(1);
     expect(await db().refund.count({ where: { paymentId: payment.id } })).toBe(1);
     expect((await paymentRow(payment.id)).amountRefunded).toBe(VALID_PAYMENT.amount);
-    expect((await db().refund.findUniqueOrThrow({ where: { id: body.id } })).createdAt.toISOString()).toBe(body.createdAt);
+    expect((await db().refund.findFirstOrThrow({ where: { id: body.id } })).createdAt.toISOString()).toBe(body.createdAt);
   });
 });
 

@@ -26,7 +26,7 @@ async function eventually(check: () => Promise<void>): Promise<void> {
   );
 }
 
-const paymentRow = (id: string) => db().payment.findUnique({ where: { id } });
+const paymentRow = (id: string) => db().payment.findFirst({ where: { id } });
 const deliveriesOf = (eventId: string) => receiver.deliveries.filter((d) => d.eventId === eventId);
 
 /** Pays while Stripe's answer is lost on the way back: our request answers 503 and never completes. */

@@ -47,7 +47,7 @@ function variant(event: StripeEvent, type: string, changes: Record<string, unkno
   return { ...event, id: `evt_${randomUUID().replaceAll("-", "")}`, type, data: { object: { ...event.data.object, ...changes } } };
 }
 
-const paymentRow = (id: string) => db().payment.findUniqueOrThrow({ where: { id } });
+const paymentRow = (id: string) => db().payment.findFirstOrThrow({ where: { id } });
 const eventRow = (id: string) => db().webhookEvent.findUnique({ where: { id } });
 
 /** A payment left in requires_action by the API, then authenticated at Stripe (no webhook yet). */
@@ -250,6 +250,14 @@ describe("POST /api/webhooks/stripe — at most once, in any order", () => {
       status: "succeeded",
       dispute: { id: "du_test_1", status: "lost", reason: "fraudulent", amount: 2_500 },
     });
+    // A dispute names only its PaymentIntent: the payment's user is read by it, and if two
+    // users' rows hold that intent (never made by the app: ids are unique per user only, see
+    // migration 20261201120000), neither is touched.
+    const mallory = await customer();
+    await db().$executeRaw`INSERT INTO payments (id, user_id, amount, currency, status, stripe_payment_intent_id, updated_at)
+      VALUES (gen_random_uuid(), ${mallory.id}::uuid, 100, 'eur', 'succeeded', ${payment.paymentIntentId}, now())`;
+    await expectReceived(await deliver(disputeEvent("charge.dispute.created", { id: "du_twice", payment_intent: payment.paymentIntentId, amount: 1, status: "needs_response", reason: "general" })));
+    expect(await db().payment.count({ where: { disputeId: "du_twice" } })).toBe(0);
     // A dispute about an intent that is not ours changes nothing.
     await expectReceived(await deliver(disputeEvent("charge.dispute.created", { id: "du_other", payment_intent: "pi_not_ours", amount: 1, status: "needs_response", reason: "general" })));
     expect(await db().payment.count({ where: { disputeId: "du_other" } })).toBe(0);
@@ -367,6 +375,17 @@ async function expectNoPaymentFrom(event: StripeEvent, intentId: string) {
 }
 
 describe("POST /api/webhooks/stripe — metadata alone is never trusted", () => {
+  it("applies an intent's event to the user its metadata names only: a copy naming another user touches no one", async () => {
+    const { payment, succeeded } = await authenticatedPayment();
+    const bob = await customer();
+    const object = succeeded.data.object as { metadata: Record<string, string> };
+    await expectReceived(await deliver(variant(succeeded, succeeded.type, { metadata: { ...object.metadata, user_id: bob.id } })));
+    expect(await paymentRow(payment.id)).toMatchObject({ status: "requires_action" });
+    expect(await db().payment.count({ where: { userId: bob.id } })).toBe(0);
+    await expectReceived(await deliver(succeeded));
+    expect(await paymentRow(payment.id)).toMatchObject({ status: "succeeded" });
+  });
+
   it("ignores an intent whose metadata names a real user but no key row of theirs", async () => {
     const alice = await customer();
     const id = randomUUID();
@@ -409,7 +428,7 @@ describe("POST /api/webhooks/stripe — metadata alone is never trusted", () => 
     const bobs = await lostCreate(bob, key);
     const keyRow = await keyRowOf(bob, key);
     // What the engine records on the key once Stripe answered (completion, or flagging it).
-    await db().idempotencyKey.update({ where: { id: keyRow.id }, data: { stripeObjectId: bobs.intentId } });
+    await db().idempotencyKey.update({ where: { userId_id: { userId: bob.id, id: keyRow.id } }, data: { stripeObjectId: bobs.intentId } });
     // The same metadata, copied onto another intent.
     const { intent, succeeded } = await succeededElsewhere({ payment_id: keyRow.id, idempotency_key_id: keyRow.id, user_id: bob.id });
 
@@ -444,7 +463,7 @@ describe("POST /api/webhooks/stripe — metadata alone is never trusted", () => 
 
   it("still advances a payment we hold after its key row expired and was deleted", async () => {
     const { alice, payment, succeeded } = await authenticatedPayment();
-    await db().idempotencyKey.delete({ where: { id: payment.id } });
+    await db().idempotencyKey.delete({ where: { userId_id: { userId: alice.id, id: payment.id } } });
     expect((await paymentRow(payment.id)).idempotencyKeyId).toBeNull();
 
     await expectReceived(await deliver(succeeded));
@@ -506,7 +525,7 @@ describe("POST /api/webhooks/stripe — refunds: the id comes from a key row onl
     const rows = await db().refund.findMany({ where: { paymentId: second.id } });
     expect(rows).toEqual([expect.objectContaining({ stripeRefundId: made.id, userId: alice.id, idempotencyKeyId: null })]);
     expect(rows[0]!.id).not.toBe(firstRefund.id);
-    expect(await db().refund.findUniqueOrThrow({ where: { id: firstRefund.id } })).toMatchObject({ paymentId: first.id, amount: 500 });
+    expect(await db().refund.findFirstOrThrow({ where: { id: firstRefund.id } })).toMatchObject({ paymentId: first.id, amount: 500 });
   });
 
   it("never fails on a key row whose refund row already holds another Stripe refund", async () => {

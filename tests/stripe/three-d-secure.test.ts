@@ -38,7 +38,7 @@ describe("a payment with pm_card_authenticationRequired", () => {
     expect(intent).toMatchObject({ status: "requires_action", client_secret: payment.clientSecret, metadata: { payment_id: payment.id, user_id: alice.id } });
     expect(intent.next_action).not.toBeNull();
     expect((await paymentIntentsOfUser(alice.id, since)).map((i) => i.id)).toEqual([intent.id]);
-    expect(await db().payment.findUnique({ where: { id: payment.id } })).toMatchObject({ status: "requires_action" });
+    expect(await db().payment.findFirst({ where: { id: payment.id } })).toMatchObject({ status: "requires_action" });
 
     const replay = await pay(alice, { key, body: NEEDS_3DS });
     expect(replay.status).toBe(201);

@@ -48,7 +48,7 @@ describe("Stripe's webhooks", () => {
 
     const recorded = await db().webhookEvent.findUnique({ where: { id: delivery!.eventId } });
     expect(recorded).toMatchObject({ type: "payment_intent.succeeded", processedAt: expect.any(Date) });
-    const row = await db().payment.findUnique({ where: { id: payment.id } });
+    const row = await db().payment.findFirst({ where: { id: payment.id } });
     expect(row).toMatchObject({ status: "succeeded", stripePaymentIntentId: payment.paymentIntentId });
 
     const url = stripeFile.receiver().url;
@@ -56,7 +56,7 @@ describe("Stripe's webhooks", () => {
     expect(redelivered.status).toBe(200);
     expect(await redelivered.json()).toEqual({ received: true, duplicate: true });
     expect(await db().webhookEvent.findMany({ where: { id: delivery!.eventId } })).toEqual([recorded]);
-    expect(await db().payment.findUnique({ where: { id: payment.id } })).toEqual(row);
+    expect(await db().payment.findFirst({ where: { id: payment.id } })).toEqual(row);
 
     // The signature covers the bytes: the same event with one value changed is refused.
     const tampered = delivery!.payload.replace(new RegExp(`"amount":(\\s*)${ORDER.amount}\\b`), `"amount":$1${ORDER.amount + 1}`);
@@ -64,6 +64,6 @@ describe("Stripe's webhooks", () => {
     const refused = await post(url, tampered, delivery!.signature ?? "");
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({ code: "webhook_signature_invalid" });
-    expect(await db().payment.findUnique({ where: { id: payment.id } })).toEqual(row);
+    expect(await db().payment.findFirst({ where: { id: payment.id } })).toEqual(row);
   });
 });

@@ -66,6 +66,20 @@ describe("authenticateApiKey", () => {
     expect(await authenticateApiKey(secret)).toBeNull();
   });
 
+  it("authenticates no one when a hash is held by two users' keys (unique per user only; only by tampering)", async () => {
+    const [alice, mallory] = [await createUser(), await createUser()];
+    const { secret } = await createApiKey(alice.id, "script");
+    await db().$executeRaw`INSERT INTO api_keys (id, user_id, name, prefix, hash)
+      VALUES (gen_random_uuid(), ${mallory.id}::uuid, 'copied', ${secret.slice(0, 12)}, ${sha256(secret)})`;
+    expect(await authenticateApiKey(secret)).toBeNull();
+    expect(await db().apiKey.findMany({ where: { hash: sha256(secret) }, select: { lastUsedAt: true } })).toEqual([
+      { lastUsedAt: null },
+      { lastUsedAt: null },
+    ]);
+    await db().apiKey.updateMany({ where: { userId: mallory.id }, data: { revokedAt: new Date() } });
+    expect(await authenticateApiKey(secret)).toEqual({ id: alice.id, email: alice.email });
+  });
+
   describe("lastUsedAt", () => {
     // Counts real writes to api_keys.last_used_at in this file's own database.
     beforeAll(async () => {
@@ -81,7 +95,7 @@ describe("authenticateApiKey", () => {
       Number(
         (await db().$queryRaw<[{ n: bigint }]>`SELECT count(*) AS n FROM api_key_touches WHERE api_key_id = ${id}::uuid`)[0].n,
       );
-    const lastUsedAt = async (id: string) => (await db().apiKey.findUniqueOrThrow({ where: { id } })).lastUsedAt;
+    const lastUsedAt = async (id: string) => (await db().apiKey.findFirstOrThrow({ where: { id } })).lastUsedAt;
 
     it("is written once for many uses within a minute, even concurrent ones", async () => {
       const user = await createUser();

@@ -77,16 +77,24 @@ export async function revokeApiKey(userId: string, id: string): Promise<ApiKeySu
  * statement, one round trip, for the key, its user, and the record that it was used (at most
  * once a minute: most requests find a recent `last_used_at` and write nothing; the condition
  * keeps concurrent requests and other instances to a single write).
+ *
+ * The lookup by hash alone is the one read of a request that is not confined to one user
+ * (the secret is all a caller presents; docs/decisions/011-shard-ready-by-user.md). A hash is
+ * unique per user only, so a hash held by two keys (256 random bits each: only by tampering)
+ * authenticates no one rather than an arbitrary one of them.
  */
 export async function authenticateApiKey(secret: string): Promise<{ id: string; email: string } | null> {
   if (!SECRET_FORMAT.test(secret)) return null;
   const [owner] = await sqlRows<{ id: string; email: string }[]>(Prisma.sql`
     WITH active AS (
-      SELECT id, user_id FROM api_keys WHERE hash = ${hashSecret(secret)} AND revoked_at IS NULL
+      SELECT user_id, id FROM api_keys WHERE hash = ${hashSecret(secret)} AND revoked_at IS NULL LIMIT 2
+    ), sole AS (
+      SELECT user_id, id FROM active WHERE (SELECT count(*) FROM active) = 1
     ), touched AS (
-      UPDATE api_keys SET last_used_at = now()
-      WHERE id = (SELECT id FROM active) AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
+      UPDATE api_keys k SET last_used_at = now() FROM sole
+      WHERE k.user_id = sole.user_id AND k.id = sole.id
+        AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')
     )
-    SELECT u.id::text AS id, u.email FROM active JOIN users u ON u.id = active.user_id`);
+    SELECT u.id::text AS id, u.email FROM sole JOIN users u ON u.id = sole.user_id`);
   return owner ?? null;
 }

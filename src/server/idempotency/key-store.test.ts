@@ -3,6 +3,7 @@ import { Prisma } from "@prisma/client";
 import { describe, expect, it } from "vitest";
 import { db } from "@/server/db";
 import { createUser } from "../../../tests/helpers/database";
+import { lockOf } from "../../../tests/helpers/key-lock";
 import * as keys from "./key-store";
 
 // Each statement of the key store against the real PostgreSQL of this file: the compare-and-
@@ -15,15 +16,16 @@ async function scopeFor(body = "a") {
   return { userId: user.id, key: randomUUID(), method: "POST", path: "/api/payments", requestHash: body.repeat(64) };
 }
 
+/** The claimed row with its user: every statement on a row names both (the primary key). */
 async function claimed(scope: keys.KeyScope) {
   const token = randomUUID();
   const row = await keys.claim(scope, timings, token);
   if (!row) throw new Error("claim found nothing");
-  return { row, token };
+  return { row: { ...row, userId: scope.userId }, token };
 }
 
 const set = (id: string, assignments: Prisma.Sql) => db().$executeRaw(Prisma.sql`UPDATE idempotency_keys SET ${assignments} WHERE id = ${id}::uuid`);
-const stored = (id: string) => db().idempotencyKey.findUnique({ where: { id } });
+const stored = (id: string) => db().idempotencyKey.findFirst({ where: { id } });
 const completion = { status: 201, body: '{"ok":true}', stripeObjectId: "pi_123" };
 
 describe("claim", () => {
@@ -49,15 +51,15 @@ describe("claim", () => {
 describe("takeOver", () => {
   it("takes a released row, exactly once among concurrent takers", async () => {
     const { row, token } = await claimed(await scopeFor());
-    await keys.release(row.id, token);
-    const observed = { id: row.id, lockToken: null, recoveryPoint: "started" as const };
+    await keys.release(lockOf(row, token));
+    const observed = { id: row.id, userId: row.userId, lockToken: null, recoveryPoint: "started" as const };
     const wins = await Promise.all(Array.from({ length: 10 }, () => keys.takeOver(observed, randomUUID(), timings)));
     expect(wins.filter(Boolean)).toHaveLength(1);
   });
 
   it("takes a stale lock, never a fresh one", async () => {
     const { row, token } = await claimed(await scopeFor());
-    const observed = { id: row.id, lockToken: token, recoveryPoint: "started" as const };
+    const observed = { id: row.id, userId: row.userId, lockToken: token, recoveryPoint: "started" as const };
     expect(await keys.takeOver(observed, randomUUID(), timings)).toBe(false);
     await set(row.id, Prisma.sql`locked_at = now() - interval '6 seconds'`);
     expect(await keys.takeOver(observed, randomUUID(), timings)).toBe(true);
@@ -65,13 +67,13 @@ describe("takeOver", () => {
 
   it("refuses a row whose recovery point changed since it was observed (flagged meanwhile), and finished rows", async () => {
     const { row, token } = await claimed(await scopeFor());
-    await keys.flagForReconciliation(row.id, token, null);
+    await keys.flagForReconciliation(lockOf(row, token), null);
     // Observed as released and started; flagged since: the request must not re-drive it.
-    expect(await keys.takeOver({ id: row.id, lockToken: null, recoveryPoint: "started" }, randomUUID(), timings)).toBe(false);
+    expect(await keys.takeOver({ id: row.id, userId: row.userId, lockToken: null, recoveryPoint: "started" }, randomUUID(), timings)).toBe(false);
     const reconciler = randomUUID();
-    expect(await keys.takeOver({ id: row.id, lockToken: null, recoveryPoint: "needs_reconciliation" }, reconciler, timings)).toBe(true);
-    expect(await keys.complete(row.id, reconciler, completion)).toBe(true);
-    expect(await keys.takeOver({ id: row.id, lockToken: null, recoveryPoint: "finished" }, randomUUID(), timings)).toBe(false);
+    expect(await keys.takeOver({ id: row.id, userId: row.userId, lockToken: null, recoveryPoint: "needs_reconciliation" }, reconciler, timings)).toBe(true);
+    expect(await keys.complete(lockOf(row, reconciler), completion)).toBe(true);
+    expect(await keys.takeOver({ id: row.id, userId: row.userId, lockToken: null, recoveryPoint: "finished" }, randomUUID(), timings)).toBe(false);
   });
 });
 
@@ -80,9 +82,9 @@ describe("complete", () => {
     const { row, token } = await claimed(await scopeFor());
     const write = (keyRow: Prisma.Sql) =>
       Prisma.sql`INSERT INTO webhook_events (id, type) SELECT 'evt_' || ${keyRow}.id, 'test' FROM ${keyRow} RETURNING id`;
-    expect(await keys.complete(row.id, randomUUID(), { ...completion, write })).toBe(false);
+    expect(await keys.complete(lockOf(row, randomUUID()), { ...completion, write })).toBe(false);
     expect(await db().webhookEvent.count({ where: { id: `evt_${row.id}` } })).toBe(0);
-    expect(await keys.complete(row.id, token, { ...completion, write })).toBe(true);
+    expect(await keys.complete(lockOf(row, token), { ...completion, write })).toBe(true);
     expect(await stored(row.id)).toMatchObject({ recoveryPoint: "finished", responseStatus: 201, responseBody: { ok: true }, stripeObjectId: "pi_123", lockToken: null });
     expect(await db().webhookEvent.count({ where: { id: `evt_${row.id}` } })).toBe(1);
   });
@@ -90,7 +92,7 @@ describe("complete", () => {
   it("writes nothing when the domain write is refused: the whole statement rolls back", async () => {
     const { row, token } = await claimed(await scopeFor());
     const refused = (keyRow: Prisma.Sql) => Prisma.sql`INSERT INTO webhook_events (id, type) SELECT NULL, 'test' FROM ${keyRow} RETURNING id`;
-    await expect(keys.complete(row.id, token, { ...completion, write: refused })).rejects.toThrow(/null value|23502/);
+    await expect(keys.complete(lockOf(row, token), { ...completion, write: refused })).rejects.toThrow(/null value|23502/);
     expect(await stored(row.id)).toMatchObject({ recoveryPoint: "started", lockToken: token, responseStatus: null });
   });
 });
@@ -98,24 +100,24 @@ describe("complete", () => {
 describe("release, forget, flag", () => {
   it("release unlocks and keeps the recovery point; forget deletes only unfinished rows of the lock holder", async () => {
     const { row, token } = await claimed(await scopeFor());
-    await keys.forget(row.id, randomUUID());
+    await keys.forget(lockOf(row, randomUUID()));
     expect(await stored(row.id)).not.toBeNull();
-    await keys.release(row.id, token);
+    await keys.release(lockOf(row, token));
     expect(await stored(row.id)).toMatchObject({ recoveryPoint: "started", lockToken: null, lockedAt: null });
 
     const again = await claimed(await scopeFor());
-    expect(await keys.complete(again.row.id, again.token, completion)).toBe(true);
-    await keys.forget(again.row.id, again.token);
+    expect(await keys.complete(lockOf(again.row, again.token), completion)).toBe(true);
+    await keys.forget(lockOf(again.row, again.token));
     expect(await stored(again.row.id)).toMatchObject({ recoveryPoint: "finished" });
   });
 
   it("flag keeps a Stripe object already known and is fenced by the lock", async () => {
     const { row, token } = await claimed(await scopeFor());
-    expect(await keys.flagForReconciliation(row.id, randomUUID(), "pi_other")).toBe(false);
-    expect(await keys.flagForReconciliation(row.id, token, "pi_known")).toBe(true);
+    expect(await keys.flagForReconciliation(lockOf(row, randomUUID()), "pi_other")).toBe(false);
+    expect(await keys.flagForReconciliation(lockOf(row, token), "pi_known")).toBe(true);
     const reconciler = randomUUID();
-    await keys.takeOver({ id: row.id, lockToken: null, recoveryPoint: "needs_reconciliation" }, reconciler, timings);
-    expect(await keys.flagForReconciliation(row.id, reconciler, null)).toBe(true);
+    await keys.takeOver({ id: row.id, userId: row.userId, lockToken: null, recoveryPoint: "needs_reconciliation" }, reconciler, timings);
+    expect(await keys.flagForReconciliation(lockOf(row, reconciler), null)).toBe(true);
     expect(await stored(row.id)).toMatchObject({ recoveryPoint: "needs_reconciliation", stripeObjectId: "pi_known", lockToken: null });
   });
 });
@@ -124,9 +126,9 @@ describe("advanceStripeKeyGeneration", () => {
   it("moves the derived key on by one, only for the lock holder", async () => {
     const { row, token } = await claimed(await scopeFor());
     expect(row.stripeKeyGeneration).toBe(0);
-    expect(await keys.advanceStripeKeyGeneration(row.id, randomUUID())).toBeNull();
-    expect(await keys.advanceStripeKeyGeneration(row.id, token)).toBe(1);
-    expect(await keys.advanceStripeKeyGeneration(row.id, token)).toBe(2);
+    expect(await keys.advanceStripeKeyGeneration(lockOf(row, randomUUID()))).toBeNull();
+    expect(await keys.advanceStripeKeyGeneration(lockOf(row, token))).toBe(1);
+    expect(await keys.advanceStripeKeyGeneration(lockOf(row, token))).toBe(2);
     expect(await stored(row.id)).toMatchObject({ stripeKeyGeneration: 2 });
   });
 });
@@ -136,7 +138,7 @@ describe("replaceExpired", () => {
     const scope = await scopeFor();
     const { row, token } = await claimed(scope);
     expect(await keys.replaceExpired(row.id, scope, timings, randomUUID())).toBeNull(); // unfinished
-    await keys.complete(row.id, token, completion);
+    await keys.complete(lockOf(row, token), completion);
     expect(await keys.replaceExpired(row.id, scope, timings, randomUUID())).toBeNull(); // live
     await set(row.id, Prisma.sql`expires_at = now() - interval '1 second'`);
     const [first, second] = await Promise.all([
@@ -156,7 +158,7 @@ describe("replaceExpired", () => {
   it("leaves an expired unfinished key alone: its request may have charged", async () => {
     const scope = await scopeFor();
     const { row, token } = await claimed(scope);
-    await keys.release(row.id, token);
+    await keys.release(lockOf(row, token));
     await set(row.id, Prisma.sql`expires_at = now() - interval '1 second'`);
     expect(await keys.replaceExpired(row.id, scope, timings, randomUUID())).toBeNull();
     expect(await stored(row.id)).toMatchObject({ recoveryPoint: "started" });
@@ -166,16 +168,16 @@ describe("replaceExpired", () => {
 describe("listUnfinished and deleteExpired", () => {
   it("list flagged keys of any age and old unfinished ones nobody holds; cleanup deletes only finished ones", async () => {
     const flagged = await claimed(await scopeFor());
-    await keys.flagForReconciliation(flagged.row.id, flagged.token, "pi_flagged");
+    await keys.flagForReconciliation(lockOf(flagged.row, flagged.token), "pi_flagged");
     const old = await claimed(await scopeFor());
-    await keys.release(old.row.id, old.token);
+    await keys.release(lockOf(old.row, old.token));
     await set(old.row.id, Prisma.sql`created_at = now() - interval '2 hours', expires_at = now() - interval '1 second'`);
     const young = await claimed(await scopeFor());
-    await keys.release(young.row.id, young.token);
+    await keys.release(lockOf(young.row, young.token));
     const live = await claimed(await scopeFor());
     await set(live.row.id, Prisma.sql`created_at = now() - interval '2 hours'`);
     const done = await claimed(await scopeFor());
-    await keys.complete(done.row.id, done.token, completion);
+    await keys.complete(lockOf(done.row, done.token), completion);
     await set(done.row.id, Prisma.sql`created_at = now() - interval '2 hours', expires_at = now() - interval '1 second'`);
 
     const listed = await keys.listUnfinished({ olderThanSeconds: 3_600, limit: 100 }, timings);

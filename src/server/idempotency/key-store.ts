@@ -47,6 +47,13 @@ export type KeyRow = {
   rateRetryAfter: number | null;
 };
 
+/**
+ * A key row this request holds the lock of. Every statement on a row names its user as well as
+ * its id: the table's primary key is (user_id, id), so that a database distributed by
+ * `user_id` routes each statement to one shard (docs/SCALING.md).
+ */
+export type KeyLock = { userId: string; keyId: string; lockToken: string };
+
 /** A keyed request: the row it claims is unique per (user, key). */
 export type KeyScope = { userId: string; key: string; method: string; path: string; requestHash: string };
 
@@ -75,6 +82,10 @@ const STATEMENT_ATTRIBUTES = { "db.system.name": "postgresql", "db.collection.na
 function statement<T>(name: string, run: () => Promise<T>): Promise<T> {
   return withSpan(`idempotency.${name}`, run, { kind: SpanKind.CLIENT, attributes: STATEMENT_ATTRIBUTES });
 }
+
+/** The fence of every write to a row we hold: its user and id (the primary key), and our lock token. */
+const held = (lock: KeyLock) =>
+  Prisma.sql`user_id = ${lock.userId}::uuid AND id = ${lock.keyId}::uuid AND lock_token = ${lock.lockToken}::uuid`;
 
 const lockIsFresh = (timings: KeyTimings) =>
   Prisma.sql`(lock_token IS NOT NULL AND locked_at > now() - make_interval(secs => ${timings.lockTimeoutSeconds}::float8))`;
@@ -126,13 +137,13 @@ export async function claim(scope: KeyScope, timings: KeyTimings, lockToken: str
  * after we looked is not re-driven.
  */
 export async function takeOver(
-  observed: Pick<KeyRow, "id" | "lockToken" | "recoveryPoint">,
+  observed: Pick<KeyRow, "id" | "lockToken" | "recoveryPoint"> & { userId: string },
   lockToken: string,
   timings: KeyTimings,
 ): Promise<boolean> {
   const taken = await statement("take_over", () => sqlCount(Prisma.sql`
     UPDATE idempotency_keys SET lock_token = ${lockToken}::uuid, locked_at = now()
-    WHERE id = ${observed.id}::uuid
+    WHERE user_id = ${observed.userId}::uuid AND id = ${observed.id}::uuid
       AND recovery_point = ${observed.recoveryPoint}::recovery_point AND recovery_point <> 'finished'
       AND lock_token IS NOT DISTINCT FROM ${observed.lockToken}::uuid
       AND NOT ${lockIsFresh(timings)}`));
@@ -155,7 +166,7 @@ export async function replaceExpired(
   const rows = await statement("replace_expired", () => sqlRows<Pick<KeyRow, "id" | "expiresAt">[]>(Prisma.sql`
     WITH gone AS (
       DELETE FROM idempotency_keys
-      WHERE id = ${oldKeyId}::uuid AND recovery_point = 'finished' AND expires_at <= now()
+      WHERE user_id = ${scope.userId}::uuid AND id = ${oldKeyId}::uuid AND recovery_point = 'finished' AND expires_at <= now()
       RETURNING user_id, key
     )
     INSERT INTO idempotency_keys
@@ -171,13 +182,13 @@ export async function replaceExpired(
  * Complete: store the final answer, write the domain rows, mark the key finished and unlock,
  * in one statement (so one transaction), only while we hold the lock. False if fenced out.
  */
-export async function complete(keyId: string, lockToken: string, completion: Completion): Promise<boolean> {
+export async function complete(lock: KeyLock, completion: Completion): Promise<boolean> {
   const rows = await statement("complete", () => sqlRows<{ completed: number }[]>(Prisma.sql`
     WITH completed AS (
       UPDATE idempotency_keys
       SET recovery_point = 'finished', response_status = ${completion.status}, response_body = ${completion.body}::json,
           stripe_object_id = ${completion.stripeObjectId}, lock_token = NULL, locked_at = NULL, completed_at = now()
-      WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid
+      WHERE ${held(lock)}
       RETURNING id, user_id
     )${completion.write ? Prisma.sql`, written AS (${completion.write(Prisma.raw("completed"))})` : Prisma.empty}
     SELECT count(*)::int AS completed FROM completed`));
@@ -189,10 +200,10 @@ export async function complete(keyId: string, lockToken: string, completion: Com
  * for 24 h) and holds no object for this request, so the next attempt uses the next
  * generation. Fenced by our lock; returns the new generation, or null if fenced out.
  */
-export async function advanceStripeKeyGeneration(keyId: string, lockToken: string): Promise<number | null> {
+export async function advanceStripeKeyGeneration(lock: KeyLock): Promise<number | null> {
   const rows = await statement("advance_stripe_key_generation", () => sqlRows<{ generation: number }[]>(Prisma.sql`
     UPDATE idempotency_keys SET stripe_key_generation = stripe_key_generation + 1
-    WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid
+    WHERE ${held(lock)}
     RETURNING stripe_key_generation AS generation`));
   return rows[0]?.generation ?? null;
 }
@@ -201,20 +212,20 @@ export async function advanceStripeKeyGeneration(keyId: string, lockToken: strin
  * Release after a transient failure: unlock and store nothing, so the next retry (or the
  * reconciler) takes the row over and repeats the Stripe call under the same Stripe key.
  */
-export async function release(keyId: string, lockToken: string): Promise<void> {
+export async function release(lock: KeyLock): Promise<void> {
   await statement("release", () => sqlCount(Prisma.sql`
     UPDATE idempotency_keys SET lock_token = NULL, locked_at = NULL
-    WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid`));
+    WHERE ${held(lock)}`));
 }
 
 /**
  * Forget a key that provably caused nothing (refused before Stripe, or Stripe holds no
  * object for it): delete the row, so the key is as if never used and may carry any body.
  */
-export async function forget(keyId: string, lockToken: string): Promise<void> {
+export async function forget(lock: KeyLock): Promise<void> {
   await statement("forget", () => sqlCount(Prisma.sql`
     DELETE FROM idempotency_keys
-    WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid AND recovery_point <> 'finished'`));
+    WHERE ${held(lock)} AND recovery_point <> 'finished'`));
 }
 
 /**
@@ -222,12 +233,12 @@ export async function forget(keyId: string, lockToken: string): Promise<void> {
  * no retry fixes. Unlock and wait for `npm run reconcile`; retries are answered, not re-driven.
  * Keeps a Stripe object id already known. False if fenced out.
  */
-export async function flagForReconciliation(keyId: string, lockToken: string, stripeObjectId: string | null): Promise<boolean> {
+export async function flagForReconciliation(lock: KeyLock, stripeObjectId: string | null): Promise<boolean> {
   const flagged = await statement("flag_for_reconciliation", () => sqlCount(Prisma.sql`
     UPDATE idempotency_keys
     SET recovery_point = 'needs_reconciliation', stripe_object_id = COALESCE(${stripeObjectId}, stripe_object_id),
         lock_token = NULL, locked_at = NULL
-    WHERE id = ${keyId}::uuid AND lock_token = ${lockToken}::uuid`));
+    WHERE ${held(lock)}`));
   return flagged === 1;
 }
 
@@ -279,13 +290,13 @@ export async function listUnfinished(options: { olderThanSeconds: number; limit:
 export async function deleteExpired(batchSize: number): Promise<number> {
   return statement("delete_expired", () => sqlCount(Prisma.sql`
     WITH doomed AS (
-      SELECT id FROM idempotency_keys
+      SELECT user_id, id FROM idempotency_keys
       WHERE expires_at <= now() AND recovery_point = 'finished'
       ORDER BY expires_at
       LIMIT ${batchSize}
       FOR UPDATE SKIP LOCKED
     )
-    DELETE FROM idempotency_keys AS k USING doomed WHERE k.id = doomed.id`));
+    DELETE FROM idempotency_keys AS k USING doomed WHERE k.user_id = doomed.user_id AND k.id = doomed.id`));
 }
 
 /** How many keys a cleanup may delete now. */

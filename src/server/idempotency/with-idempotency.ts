@@ -9,7 +9,7 @@ import { logger, type Logger } from "@/server/logger";
 import { enforceRateLimit, rateLimitRefusal, type RateLimit } from "@/server/rate-limit";
 import { fingerprint } from "./fingerprint";
 import * as keys from "./key-store";
-import type { DomainWrite, KeyRow, KeyTimings } from "./key-store";
+import type { DomainWrite, KeyLock, KeyRow, KeyTimings } from "./key-store";
 
 /*
  * The idempotency engine (DESIGN.md §4, §9.1; states in docs/decisions/005-key-states.md).
@@ -164,10 +164,10 @@ export async function withIdempotency(request: KeyedRequest, operation: Operatio
       case "new": {
         const limited = options.rateLimit && row.rateCount !== null && rateLimitRefusal(options.rateLimit, { count: row.rateCount, retryAfter: row.rateRetryAfter ?? 1 });
         if (limited) {
-          await forgetQuietly(row.id, lockToken); // refused before anything ran: the key stays free
+          await forgetQuietly({ userId: scope.userId, keyId: row.id, lockToken }); // refused before anything ran: the key stays free
           throw limited;
         }
-        const answer = await run({ keyId: row.id, lockToken, recovered: false, generation: 0, createdAt: row.createdAt, expiresAt: row.expiresAt });
+        const answer = await run({ userId: scope.userId, keyId: row.id, lockToken, recovered: false, generation: 0, createdAt: row.createdAt, expiresAt: row.expiresAt });
         if (answer) return answer;
         continue; // fenced out while we ran: read what the new owner did
       }
@@ -194,18 +194,27 @@ export async function withIdempotency(request: KeyedRequest, operation: Operatio
         if (replaced && options.rateLimit) {
           // A new request under an old key counts like any new one (rare: one more statement).
           await enforceRateLimit(request.userId, options.rateLimit).catch(async (error: unknown) => {
-            await forgetQuietly(replaced.id, lockToken);
+            await forgetQuietly({ userId: scope.userId, keyId: replaced.id, lockToken });
             throw error;
           });
         }
         // createdAt of the old row: an earlier bound for Stripe lookups is only wider, never wrong.
-        const owned = replaced && { keyId: replaced.id, lockToken, recovered: false, generation: 0, createdAt: row.createdAt, expiresAt: replaced.expiresAt };
+        const owned = replaced && {
+          userId: scope.userId,
+          keyId: replaced.id,
+          lockToken,
+          recovered: false,
+          generation: 0,
+          createdAt: row.createdAt,
+          expiresAt: replaced.expiresAt,
+        };
         const answer = owned ? await run(owned) : null;
         if (answer) return answer;
         continue;
       }
       case "redrivable": {
         const owned = {
+          userId: scope.userId,
           keyId: row.id,
           lockToken,
           recovered: true,
@@ -213,7 +222,7 @@ export async function withIdempotency(request: KeyedRequest, operation: Operatio
           createdAt: row.createdAt,
           expiresAt: row.expiresAt,
         };
-        const answer = (await keys.takeOver(row, lockToken, timings)) ? await run(owned) : null;
+        const answer = (await keys.takeOver({ ...row, userId: scope.userId }, lockToken, timings)) ? await run(owned) : null;
         if (answer) return answer;
         continue;
       }
@@ -227,7 +236,7 @@ export async function withIdempotency(request: KeyedRequest, operation: Operatio
 }
 
 /** A key row this request holds the lock of, and what the operation needs to know of it. */
-type Owned = { keyId: string; lockToken: string; recovered: boolean; generation: number; createdAt: number; expiresAt: Date };
+type Owned = KeyLock & { recovered: boolean; generation: number; createdAt: number; expiresAt: Date };
 
 /** Phases 3–5 on a row we hold: run the operation, then record, forget, release or flag. Null if fenced out. */
 async function runOwned(
@@ -247,7 +256,7 @@ async function runOwned(
       createdAt: owned.createdAt,
       stripeKey: (kind) => (owned.generation === 0 ? `${kind}/${owned.keyId}` : `${kind}/${owned.keyId}/${owned.generation}`),
       retireStripeKey: async () => {
-        const generation = await keys.advanceStripeKeyGeneration(owned.keyId, owned.lockToken);
+        const generation = await keys.advanceStripeKeyGeneration(owned);
         log.warn({ idempotencyKeyId: owned.keyId, stripeKeyGeneration: generation }, "Stripe key retired after a stored failure");
       },
     });
@@ -257,7 +266,7 @@ async function runOwned(
   }
   atPhase("after-stripe-call");
   atPhase("before-complete");
-  const recorded = await recordFinalOutcome(owned.keyId, owned.lockToken, final, log);
+  const recorded = await recordFinalOutcome(owned, final, log);
   switch (recorded.result) {
     case "completed":
       report(owned.recovered ? "recovered" : "created");
@@ -288,13 +297,13 @@ async function settleFailure(owned: Owned, error: unknown, { report, log }: { re
   try {
     if (transient) {
       report("released");
-      await keys.release(owned.keyId, owned.lockToken);
+      await keys.release(owned);
     } else if (refusedUpFront) {
-      await keys.forget(owned.keyId, owned.lockToken);
+      await keys.forget(owned);
     } else {
       report("flagged");
       log.error({ err: error, idempotencyKeyId: owned.keyId }, "keyed request failed for good; key flagged for reconciliation");
-      await keys.flagForReconciliation(owned.keyId, owned.lockToken, null);
+      await keys.flagForReconciliation(owned, null);
     }
   } catch {
     // PostgreSQL is gone: the lock goes stale after the lock timeout and the key is re-driven.
@@ -310,27 +319,27 @@ export type Recorded = { result: "completed"; body: string } | { result: "fenced
  * are told what happened and `npm run reconcile` records it once the fault is gone. Never
  * leaves the key locked for a refused write. Also used by the reconciler.
  */
-export async function recordFinalOutcome(keyId: string, lockToken: string, final: FinalOutcome, log: Logger): Promise<Recorded> {
+export async function recordFinalOutcome(lock: KeyLock, final: FinalOutcome, log: Logger): Promise<Recorded> {
   const attempts = final.fallback ? [final, final.fallback] : [final];
   for (const attempt of attempts) {
     const body = JSON.stringify(attempt.body);
     try {
-      const completed = await keys.complete(keyId, lockToken, { status: final.status, body, stripeObjectId: final.stripeObjectId, write: attempt.write });
+      const completed = await keys.complete(lock, { status: final.status, body, stripeObjectId: final.stripeObjectId, write: attempt.write });
       return completed ? { result: "completed", body } : { result: "fenced" };
     } catch (error) {
       // Unreachable is a crash by another name: the lock goes stale and a retry re-drives,
       // hitting Stripe's replay. Nothing could be flagged anyway.
       if (isDatabaseUnavailable(error)) throw error;
       log.error(
-        { err: error, idempotencyKeyId: keyId, stripeObjectId: final.stripeObjectId, fallback: attempt !== final },
+        { err: error, idempotencyKeyId: lock.keyId, stripeObjectId: final.stripeObjectId, fallback: attempt !== final },
         "the database refused to record a Stripe outcome",
       );
     }
   }
-  const flagged = await keys.flagForReconciliation(keyId, lockToken, final.stripeObjectId);
+  const flagged = await keys.flagForReconciliation(lock, final.stripeObjectId);
   if (!flagged) return { result: "fenced" };
   log.error(
-    { idempotencyKeyId: keyId, stripeObjectId: final.stripeObjectId },
+    { idempotencyKeyId: lock.keyId, stripeObjectId: final.stripeObjectId },
     `${final.stripeObjectId} is not recorded; key flagged for reconciliation (npm run reconcile)`,
   );
   return { result: "flagged" };
@@ -366,8 +375,8 @@ function notRecorded(stripeObjectId: string | null, expiresAt: Date): ApiError {
 }
 
 /** Deletes a row this request claimed and ran nothing for; if PostgreSQL is gone, its lock goes stale instead. */
-async function forgetQuietly(keyId: string, lockToken: string): Promise<void> {
-  await keys.forget(keyId, lockToken).catch(() => {});
+async function forgetQuietly(lock: KeyLock): Promise<void> {
+  await keys.forget(lock).catch(() => {});
 }
 
 function defaultTimings(): KeyTimings {

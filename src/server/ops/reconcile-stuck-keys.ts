@@ -65,18 +65,19 @@ export async function reconcileStuckKeys(options: ReconcileOptions = {}): Promis
 async function reconcileOne(key: UnfinishedKey, timings: KeyTimings, log: Logger): Promise<ReconcileResult> {
   const lockToken = randomUUID();
   if (!(await keys.takeOver(key, lockToken, timings))) return { keyId: key.id, outcome: "skipped" };
+  const lock = { userId: key.userId, keyId: key.id, lockToken };
   try {
     const final = await findOutcome(key);
     if (!final) {
-      await keys.forget(key.id, lockToken);
+      await keys.forget(lock);
       return { keyId: key.id, outcome: "forgotten" };
     }
-    const recorded = await recordFinalOutcome(key.id, lockToken, final, log);
+    const recorded = await recordFinalOutcome(lock, final, log);
     const outcome = recorded.result === "completed" ? "recorded" : recorded.result === "flagged" ? "unresolved" : "skipped";
     return { keyId: key.id, outcome, stripeObjectId: final.stripeObjectId };
   } catch (error) {
     // Unlock and keep the recovery point: the next run tries again.
-    await keys.release(key.id, lockToken).catch(() => {});
+    await keys.release(lock).catch(() => {});
     log.error({ err: error, idempotencyKeyId: key.id }, "reconciling a key failed");
     return { keyId: key.id, outcome: "unresolved", error: error instanceof Error ? error.message : String(error) };
   }

@@ -1,7 +1,7 @@
 import "server-only";
 import { Prisma } from "@prisma/client";
-import { db } from "@/server/db";
-import { stripeEventEffect } from "./stripe-event-effect";
+import { db, sqlRows } from "@/server/db";
+import { type EventOwner, stripeEventEffect } from "./stripe-event-effect";
 import { paymentIntentIdOf, problemsOf, stripeEventEnvelope } from "./stripe-event-objects";
 import { verifyStripeEvent } from "./verify-stripe-event";
 
@@ -24,7 +24,8 @@ export type WebhookReceipt = {
 
 /**
  * Verifies one webhook delivery and applies its event at most once per event id, across
- * every app instance, in two statements and no interactive transaction:
+ * every app instance, in two statements and no interactive transaction (three for a refund
+ * or dispute event, whose user is read first: ownerOf):
  *
  * 1. Record the event (`INSERT … ON CONFLICT DO NOTHING`), committed on its own, so that a
  *    delivery whose processing fails leaves the event received but unprocessed.
@@ -58,6 +59,9 @@ export async function handleStripeEvent(rawBody: string, signature: string | nul
   if (event.account != null) return ignored(event.id, event.type, "connect_event", []);
   const effect = stripeEventEffect(event);
   if ("malformed" in effect) return ignored(event.id, event.type, "malformed_event", effect.malformed);
+  // An event no user of ours owns is still recorded as processed, with no effect.
+  const owner = "owner" in effect ? await ownerOf(effect.owner) : null;
+  const effectSql = "owner" in effect && owner !== null ? effect.sql(owner) : null;
 
   const occurredAt = event.created == null ? null : new Date(event.created * 1000);
   await db().$executeRaw(Prisma.sql`
@@ -69,9 +73,20 @@ export async function handleStripeEvent(rawBody: string, signature: string | nul
       UPDATE webhook_events SET processed_at = now()
       WHERE id = ${event.id} AND processed_at IS NULL
       RETURNING id
-    )${effect.sql ? Prisma.sql`, effect AS (${effect.sql})` : Prisma.empty}
+    )${effectSql ? Prisma.sql`, effect AS (${effectSql})` : Prisma.empty}
     SELECT count(*)::int AS claimed FROM claimed`);
   return { eventId: event.id, type: event.type, duplicate: rows[0]?.claimed !== 1 };
+}
+
+/**
+ * The user an event's object belongs to (EventOwner): the one its metadata names, or else the
+ * user of the one payment that holds its PaymentIntent; null when no user or more than one does.
+ */
+async function ownerOf(owner: EventOwner): Promise<string | null> {
+  if (owner.metadataUserId !== null) return owner.metadataUserId;
+  const holders = await sqlRows<{ userId: string }[]>(Prisma.sql`
+    SELECT user_id::text AS "userId" FROM payments WHERE stripe_payment_intent_id = ${owner.paymentIntentId} LIMIT 2`);
+  return holders.length === 1 ? holders[0]!.userId : null;
 }
 
 function ignored(eventId: string | null, type: string | null, reason: IgnoredReason, problems: string[]): WebhookReceipt {

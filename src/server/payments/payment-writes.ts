@@ -45,7 +45,7 @@ export function upsertPayment(row: PaymentRow, from: Prisma.Sql): Prisma.Sql {
       ${row.stripePaymentIntentId}, ${row.failureCode}, ${row.cardBrand}, ${row.cardLast4}, ${row.idempotencyKeyId},
       ${row.createdAt}, now()
     ${from}
-    ON CONFLICT (id) DO UPDATE SET
+    ON CONFLICT (user_id, id) DO UPDATE SET
       status = CASE WHEN ${ahead} THEN EXCLUDED.status ELSE payments.status END,
       failure_code = CASE WHEN ${ahead} THEN EXCLUDED.failure_code ELSE payments.failure_code END,
       description = COALESCE(payments.description, EXCLUDED.description),
@@ -81,7 +81,7 @@ export function upsertRefund(row: RefundRow, from: Prisma.Sql): Prisma.Sql {
     SELECT ${row.id}, ${row.paymentId}, ${row.userId}, ${row.amount}, ${row.status}::refund_status, ${row.stripeRefundId},
       ${row.idempotencyKeyId}, ${row.createdAt}, now()
     ${from}
-    ON CONFLICT (stripe_refund_id) DO UPDATE SET
+    ON CONFLICT (user_id, stripe_refund_id) DO UPDATE SET
       status = CASE WHEN ${proposedStatusIsAhead("refunds")} THEN EXCLUDED.status ELSE refunds.status END,
       idempotency_key_id = COALESCE(EXCLUDED.idempotency_key_id, refunds.idempotency_key_id),
       created_at = GREATEST(refunds.created_at, EXCLUDED.created_at),

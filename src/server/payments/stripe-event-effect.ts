@@ -18,12 +18,29 @@ import {
 } from "./stripe-event-objects";
 
 /**
- * The database change an event calls for: `sql` is the body of a CTE that selects from
- * `claimed` (the event row this delivery claimed, see handle-stripe-event.ts), or null for an
- * event that is recorded with no effect (a type we do not handle, a charge without an
- * intent). `malformed` lists what is wrong with an object of a type we handle.
+ * The database change an event calls for. Every change is to one user's rows, so it is made
+ * for the user the event belongs to (`owner`, see handle-stripe-event.ts): `sql(userId)` is
+ * the body of a CTE that selects from `claimed` (the event row this delivery claimed) and
+ * touches only that user's rows. `sql: null` is an event recorded with no effect (a type we do
+ * not handle, a charge without an intent); `malformed` lists what is wrong with an object of a
+ * type we handle.
  */
-export type StripeEventEffect = { sql: Prisma.Sql | null } | { malformed: string[] };
+export type StripeEventEffect =
+  | { sql: null }
+  | { malformed: string[] }
+  | { owner: EventOwner; sql: (userId: string) => Prisma.Sql };
+
+/**
+ * How the user an event belongs to is found (docs/decisions/011-shard-ready-by-user.md):
+ * Stripe sends ids only, so a database distributed by user must be told the user.
+ * - A PaymentIntent of ours names its user in its metadata (create-payment.ts): the effect then
+ *   reads and writes that user's rows only, and a key row or payment row of that user must
+ *   still vouch for the intent, so metadata naming another user matches nothing.
+ * - Refunds and disputes name only their PaymentIntent (a Dashboard refund has no metadata of
+ *   ours): its user is read from the payment that holds it, the one cross-user read of the
+ *   app's request paths (the shard-safety test's allow-list).
+ */
+export type EventOwner = { metadataUserId: string | null; paymentIntentId: string };
 
 /**
  * Every effect is a single conditional statement that only moves state forward (status rank,
@@ -65,14 +82,11 @@ export function stripeEventEffect(event: StripeEventEnvelope): StripeEventEffect
  * write, so an intent whose metadata merely names a real user (another account's, a Connect
  * account's, one made by hand) matches nothing and creates no payment.
  */
-function keyRowForPaymentIntent(intentId: string, metadata: Record<string, string>): Prisma.Sql {
+function keyRowForPaymentIntent(intentId: string, metadata: Record<string, string>, owner: string): Prisma.Sql {
   const { payment_id: paymentId, user_id: userId, idempotency_key_id: keyId } = metadata;
   // create-payment.ts writes the key row's id as both: a payment's id is its key row's.
-  const named = isUuid(keyId) && isUuid(userId) && paymentId === keyId;
-  return keyRowVouchingFor(
-    { keyId: named ? keyId : null, userId: Prisma.sql`${named ? userId : null}::uuid`, path: Prisma.sql`${PAYMENTS_PATH}` },
-    intentId,
-  );
+  const named = isUuid(keyId) && userId === owner && paymentId === keyId;
+  return keyRowVouchingFor({ keyId: named ? keyId : null, userId: Prisma.sql`${owner}::uuid`, path: Prisma.sql`${PAYMENTS_PATH}` }, intentId);
 }
 
 /**
@@ -104,14 +118,16 @@ function paymentIntentEffect(event: StripeEventEnvelope, status: PaymentStatus):
   const failureCode = status === "failed" ? (failure?.decline_code ?? failure?.code ?? "payment_failed") : null;
   // Stripe keeps whatever text it was given; a NUL must not fail this event on every retry.
   const description = intent.description != null && isStorableText(intent.description) ? intent.description : null;
-  // `known` first: a row we already hold for this intent is advanced whatever its metadata
-  // says, even after its key row expired and was deleted. The INSERT's id then conflicts
-  // with that row, and the update applies only if it is this intent's row.
+  // `known` first: a row the owner already holds for this intent is advanced, even after its
+  // key row expired and was deleted. The INSERT's id then conflicts with that row, and the
+  // update applies only if it is this intent's row.
+  const metadataUserId = isUuid(intent.metadata.user_id) ? intent.metadata.user_id : null;
   return {
-    sql: upsertPayment(
+    owner: { metadataUserId, paymentIntentId: intent.id },
+    sql: (owner) => upsertPayment(
       {
         id: Prisma.sql`COALESCE(known.id, vouching.id)`,
-        userId: Prisma.sql`COALESCE(known.user_id, vouching.user_id)`,
+        userId: Prisma.sql`${owner}::uuid`,
         amount: intent.amount,
         currency: intent.currency,
         description,
@@ -126,8 +142,8 @@ function paymentIntentEffect(event: StripeEventEnvelope, status: PaymentStatus):
       },
       Prisma.sql`
       FROM claimed
-      LEFT JOIN payments known ON known.stripe_payment_intent_id = ${intent.id}
-      LEFT JOIN (${keyRowForPaymentIntent(intent.id, intent.metadata)}) vouching ON true
+      LEFT JOIN payments known ON known.user_id = ${owner}::uuid AND known.stripe_payment_intent_id = ${intent.id}
+      LEFT JOIN (${keyRowForPaymentIntent(intent.id, intent.metadata, owner)}) vouching ON true
       WHERE known.id IS NOT NULL OR vouching.id IS NOT NULL`,
     ),
   };
@@ -143,11 +159,12 @@ function disputeEffect(event: StripeEventEnvelope): StripeEventEffect {
   const dispute = parsed.object;
   if (!dispute.payment_intent) return { sql: null };
   return {
-    sql: Prisma.sql`
+    owner: { metadataUserId: null, paymentIntentId: dispute.payment_intent },
+    sql: (owner) => Prisma.sql`
     UPDATE payments SET dispute_id = ${dispute.id}, dispute_status = ${dispute.status}, dispute_reason = ${dispute.reason},
       dispute_amount = ${dispute.amount}, updated_at = now()
     FROM claimed
-    WHERE payments.stripe_payment_intent_id = ${dispute.payment_intent}
+    WHERE payments.user_id = ${owner}::uuid AND payments.stripe_payment_intent_id = ${dispute.payment_intent}
       AND (payments.dispute_id IS DISTINCT FROM ${dispute.id} OR ${disputeStatusIsAhead(Prisma.sql`${dispute.status}`)})
     RETURNING payments.id`,
   };
@@ -163,19 +180,19 @@ function refundEffect(event: StripeEventEnvelope): StripeEventEffect {
   const parsed = eventObject(event, refundObject);
   if (!parsed.ok) return { malformed: parsed.problems };
   const refund = parsed.object;
-  if (!refund.payment_intent) return { sql: null };
-  const vouchingKey = keyRowForRefund(refund.id, refund.metadata ?? {}, {
-    id: Prisma.sql`payments.id`,
-    userId: Prisma.sql`payments.user_id`,
-  });
+  const paymentIntentId = refund.payment_intent;
+  if (!paymentIntentId) return { sql: null };
+  const vouchingKey = (owner: string) =>
+    keyRowForRefund(refund.id, refund.metadata ?? {}, { id: Prisma.sql`payments.id`, userId: Prisma.sql`${owner}::uuid` });
   // A refund row already holding that id for another Stripe refund would make the INSERT fail
-  // on the primary key (ON CONFLICT arbitrates stripe_refund_id only) on every retry.
+  // on the primary key (ON CONFLICT arbitrates (user_id, stripe_refund_id) only) on every retry.
   return {
-    sql: upsertRefund(
+    owner: { metadataUserId: null, paymentIntentId },
+    sql: (owner) => upsertRefund(
       {
         id: Prisma.sql`COALESCE(vouching.id, ${randomUUID()}::uuid)`,
         paymentId: Prisma.sql`payments.id`,
-        userId: Prisma.sql`payments.user_id`,
+        userId: Prisma.sql`${owner}::uuid`,
         amount: refund.amount,
         status: refund.status ?? "pending",
         stripeRefundId: refund.id,
@@ -184,9 +201,9 @@ function refundEffect(event: StripeEventEnvelope): StripeEventEffect {
       },
       Prisma.sql`
       FROM claimed
-      JOIN payments ON payments.stripe_payment_intent_id = ${refund.payment_intent}
-      LEFT JOIN LATERAL (${vouchingKey}) vouching
-        ON NOT EXISTS (SELECT 1 FROM refunds r WHERE r.id = vouching.id AND r.stripe_refund_id <> ${refund.id})`,
+      JOIN payments ON payments.user_id = ${owner}::uuid AND payments.stripe_payment_intent_id = ${paymentIntentId}
+      LEFT JOIN LATERAL (${vouchingKey(owner)}) vouching
+        ON NOT EXISTS (SELECT 1 FROM refunds r WHERE r.user_id = ${owner}::uuid AND r.id = vouching.id AND r.stripe_refund_id <> ${refund.id})`,
     ),
   };
 }
