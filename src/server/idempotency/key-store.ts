@@ -334,8 +334,8 @@ export async function keyStatus(userId: string, key: string, timings: KeyTimings
       k.created_at < now() - make_interval(hours => ${REDRIVE_WINDOW_HOURS}) AS "tooOldToRedrive",
       p.id::text AS "paymentId", r.id::text AS "refundId", r.payment_id::text AS "refundPaymentId"
     FROM idempotency_keys k
-    LEFT JOIN payments p ON p.idempotency_key_id = k.id AND p.user_id = k.user_id
-    LEFT JOIN refunds r ON r.idempotency_key_id = k.id
+    LEFT JOIN payments p ON p.user_id = k.user_id AND p.idempotency_key_id = k.id
+    LEFT JOIN refunds r ON r.user_id = k.user_id AND r.idempotency_key_id = k.id
     WHERE k.user_id = ${userId}::uuid AND k.key = ${key}`));
   return rows[0] ?? null;
 }
