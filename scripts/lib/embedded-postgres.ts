@@ -23,6 +23,8 @@ type Options = {
   port?: number | (() => Promise<number>);
   /** Trade durability for speed: for throw-away test clusters only. */
   ephemeral?: boolean;
+  /** The server's max_connections. Default 200. */
+  maxConnections?: number;
   /** Extra server settings, e.g. ["-c", "shared_preload_libraries=pg_stat_statements"]. */
   flags?: string[];
   onLog?: (line: string) => void;
@@ -53,7 +55,7 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedP
   await stopLeftoverServer(dataDir);
   const port = typeof options.port === "function" ? await options.port() : (options.port ?? (await freePort()));
 
-  const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "max_connections=200"];
+  const flags = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", `max_connections=${options.maxConnections ?? 200}`];
   if (options.ephemeral) {
     flags.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
   }

@@ -2,14 +2,38 @@ import { inject } from "vitest";
 
 export type ChaosUser = { id: string; email: string; apiKey: string };
 
+export type InstanceName = "a" | "b" | "c" | "d";
+
 /** What the global setup hands to every chaos and corpus test file (JSON, via provide/inject). */
 export type ChaosContext = {
-  /** Two production instances sharing one database: `a` is the one the scenarios crash. */
-  instances: { a: string; b: string };
+  /**
+   * The production instances sharing one database, by name: two (a, b) directly to
+   * PostgreSQL, four (a–d) through PgBouncer. `a` is the one the scenarios crash; `b` gets
+   * the emulator's webhooks.
+   */
+  instances: { a: string; b: string } & Partial<Record<"c" | "d", string>>;
+  topology: {
+    name: "direct" | "pgbouncer";
+    /** PostgreSQL's max_connections. */
+    postgresMaxConnections: number;
+    /** DATABASE_POOL_SIZE of each instance. */
+    poolSizePerInstance: number;
+    /** Set when the instances reach PostgreSQL through PgBouncer (transaction pooling). */
+    pgbouncer?: {
+      /** The admin console: SHOW POOLS, SHOW CLIENTS, SHOW STATS. */
+      adminUrl: string;
+      /** The most server connections PgBouncer may open to PostgreSQL: default_pool_size + reserve_pool_size. */
+      serverPoolSize: number;
+      maxClientConn: number;
+    };
+  };
+  /** Where PostgreSQL, PgBouncer and each instance log (every run of it). */
+  logFiles: { postgres: string; pgbouncer?: string; instances: Record<string, string> };
   controlUrl: string;
   /** The instances' build directory (the chaos build: the app with crash-at-phase.ts). */
   distDir: string;
   emulatorUrl: string;
+  /** The run's database, straight to PostgreSQL (also when the instances go through PgBouncer). */
   databaseUrl: string;
   webhookSecret: string;
   /** IDEMPOTENCY_LOCK_TIMEOUT of the instances, in seconds. */
@@ -32,6 +56,17 @@ declare module "vitest" {
 
 export function chaosContext(): ChaosContext {
   return inject("chaos");
+}
+
+/** Every instance's name, a first. */
+export function instanceNames(): InstanceName[] {
+  return (Object.keys(chaosContext().instances) as InstanceName[]).sort();
+}
+
+/** Every instance's base URL, a first. */
+export function instanceUrls(): string[] {
+  const { instances } = chaosContext();
+  return instanceNames().map((name) => instances[name]!);
 }
 
 export function chaosUser(role: string): ChaosUser {

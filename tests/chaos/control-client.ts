@@ -1,7 +1,7 @@
 import type { InstanceStatus } from "../../scripts/lib/app-instance";
-import { chaosContext } from "./chaos-context";
+import { chaosContext, type InstanceName } from "./chaos-context";
 
-export type InstanceName = "a" | "b";
+export type { InstanceName };
 
 /** Restarts an instance with extra environment variables (none: a normal start); waits until healthy. */
 export function restartInstance(name: InstanceName, env: Record<string, string> = {}): Promise<InstanceStatus> {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Phase } from "@/server/idempotency/phase-hooks";
-import { chaosContext, chaosUser } from "./chaos-context";
+import { chaosContext, chaosUser, instanceUrls } from "./chaos-context";
 import { instanceStatus, restartInstance } from "./control-client";
 import { emulator } from "./emulator-admin";
 import { send, type HttpAnswer } from "./http-client";
@@ -40,8 +40,8 @@ type Crash = { key: string; crashedAt: number; intentIdsBeforeRetry: string[]; a
 /**
  * Instance A is restarted with CHAOS_CRASH_AT for each case in turn and killed by its own
  * request (the chaos build's phase hooks, crash-at-phase.ts); then each key is retried on
- * instance B. The lock timeouts are waited out together, so the file takes about one lock
- * timeout rather than one per case.
+ * the other instances (B; B, C and D in turn through PgBouncer). The lock timeouts are
+ * waited out together, so the file takes about one lock timeout rather than one per case.
  */
 describe("2. crash points", () => {
   const crashes = new Map<string, Crash>();
@@ -84,7 +84,7 @@ describe("2. crash points", () => {
   });
 
   it.each(CRASHES)(
-    "$name: retried on B, 409 until the lock times out, then 201 with the one PaymentIntent",
+    "$name: retried on the other instances, 409 until the lock times out, then 201 with the one PaymentIntent",
     async (crashCase) => {
       const tally = trackScenario(`2. crash ${crashCase.name}`);
       const crash = crashes.get(crashCase.name);
@@ -92,13 +92,14 @@ describe("2. crash points", () => {
       crash.answers.forEach((earlier) => tally.count(earlier));
       const user = chaosUser(crashCase.role);
       const { instances, lockTimeoutSeconds } = chaosContext();
+      const survivors = instanceUrls().filter((url) => url !== instances.a);
       const request = paymentRequest(user.apiKey, crash.key, crashCase.body);
 
-      // Poll once a second, as a client honouring Retry-After would; bounded.
+      // Poll once a second, as a client honouring Retry-After would, round the survivors; bounded.
       const deadline = crash.crashedAt + (lockTimeoutSeconds + 15) * 1000;
       let answer: HttpAnswer;
-      for (;;) {
-        answer = await send(instances.b, request);
+      for (let attempt = 0; ; attempt++) {
+        answer = await send(survivors[attempt % survivors.length]!, request);
         tally.count(answer);
         if (answer.status !== 409 || Date.now() > deadline) break;
         await new Promise((resolve) => setTimeout(resolve, 1_000));

@@ -1,17 +1,21 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { ensureDatabase, freePort, startEmbeddedPostgres } from "../../scripts/lib/embedded-postgres";
+import { startPgBouncer } from "../../scripts/lib/pgbouncer";
 import { startStripeEmulator } from "../../tools/stripe-emulator";
 import { migrate } from "../global-setup";
 import { buildAppIfStale } from "../../scripts/lib/build-app-if-stale";
 import { AppInstance } from "../../scripts/lib/app-instance";
-import type { ChaosContext } from "./chaos-context";
+import type { ChaosContext, InstanceName } from "./chaos-context";
 import { startControlServer } from "./control-server";
+import { saidTooManyClients } from "./pgbouncer-watch";
 import { formatSummary } from "./summary";
 
 /** The chaos run's own production build, beside (never over) the developer's `.next`. */
@@ -48,18 +52,74 @@ const CHAOS_USER_ROLES = [
   "spec-fuzz-0", "spec-fuzz-1",
 ];
 
+/** How the instances reach PostgreSQL, and how many there are (vitest.chaos.config.ts runs one project per topology). */
+export type Topology = {
+  name: ChaosContext["topology"]["name"];
+  /** For the log and the summary table. */
+  label: string;
+  instances: InstanceName[];
+  /** DATABASE_POOL_SIZE of each instance. */
+  poolSizePerInstance: number;
+  /** PostgreSQL's max_connections. */
+  postgresMaxConnections: number;
+  /** PgBouncer between the instances and PostgreSQL (transaction pooling); none: they connect directly. */
+  pgbouncer?: { defaultPoolSize: number; reservePoolSize: number; maxClientConn: number; settings?: Record<string, string | number> };
+};
+
+/** Two instances straight to PostgreSQL: every scenario and the corpus. */
+export const DIRECT: Topology = {
+  name: "direct",
+  label: "two instances, direct to PostgreSQL",
+  instances: ["a", "b"],
+  poolSizePerInstance: 20,
+  postgresMaxConnections: 200,
+};
+
 /**
- * Everything the chaos and corpus suites run against, started once and owned here: an
- * embedded PostgreSQL (temp dir) with the migrations, the production build, the Stripe
- * emulator (in this process), two `next start` instances sharing the database, and the
- * control endpoint through which the tests crash and restart them. The teardown stops it all
- * and prints the summary table.
+ * Four instances whose pools together (4 × 25 = 100) exceed PostgreSQL's max_connections
+ * (60), through PgBouncer in transaction mode with a server pool well under it (20, plus 5
+ * in reserve for clients that waited a second). Migrations, user creation and the suites'
+ * own SQL go to PostgreSQL directly, as `prisma migrate deploy` must
+ * (docs/decisions/010-pgbouncer-transaction-mode.md).
  */
-export default async function setup(project: TestProject) {
-  const log = (line: string) => process.stdout.write(`[chaos] ${line}\n`);
-  const workDir = await mkdtemp(path.join(os.tmpdir(), "payments-chaos-"));
+export const PGBOUNCER: Topology = {
+  name: "pgbouncer",
+  label: "four instances through PgBouncer (transaction mode)",
+  instances: ["a", "b", "c", "d"],
+  poolSizePerInstance: 25,
+  postgresMaxConnections: 60,
+  pgbouncer: {
+    defaultPoolSize: 20,
+    reservePoolSize: 5,
+    maxClientConn: 200,
+    // After PostgreSQL failed it, try again a second later, not 15 s (the default).
+    settings: { reserve_pool_timeout: 1, max_db_connections: 25, server_login_retry: 1 },
+  },
+};
+
+/** The direct topology: `globalSetup` of the "direct" project. */
+export default function setup(project: TestProject) {
+  return startChaosRun(project, DIRECT);
+}
+
+/**
+ * Everything the chaos and corpus suites run against, started once per topology and owned
+ * here: an embedded PostgreSQL (temp dir) with the migrations, the production build, the
+ * Stripe emulator (in this process), the `next start` instances sharing the database
+ * (through PgBouncer if the topology has it), and the control endpoint through which the
+ * tests crash and restart them. The teardown stops it all and prints the summary table.
+ */
+export async function startChaosRun(project: TestProject, topology: Topology) {
+  const log = (line: string) => process.stdout.write(`[chaos ${topology.name}] ${line}\n`);
+  const workDir = await mkdtemp(path.join(os.tmpdir(), `payments-chaos-${topology.name}-`));
   await chmod(workDir, 0o755); // PostgreSQL runs as its own user when we are root
   const summaryFile = path.join(workDir, "summary.jsonl");
+  const logFiles: ChaosContext["logFiles"] = {
+    postgres: path.join(workDir, "postgres.log"),
+    ...(topology.pgbouncer && { pgbouncer: path.join(workDir, "pgbouncer.log") }),
+    instances: Object.fromEntries(topology.instances.map((name) => [name, path.join(workDir, `instance-${name}.log`)])),
+  };
+  const appendTo = (file: string) => (line: string) => appendFileSync(file, `${line}\n`);
   const stops: Array<() => Promise<unknown>> = [];
   const instances: AppInstance[] = [];
   const killInstances = () => instances.forEach((instance) => instance.killNow());
@@ -71,29 +131,62 @@ export default async function setup(project: TestProject) {
     const table = formatSummary(summaryFile);
     if (table.includes("FAIL")) {
       for (const instance of instances) log(`last lines of instance ${instance.name}:\n${instance.status().logTail}`);
+      if (logFiles.pgbouncer && existsSync(logFiles.pgbouncer)) log(`last lines of PgBouncer:\n${readFileSync(logFiles.pgbouncer, "utf8").slice(-3_000)}`);
     }
-    process.stdout.write(`\nChaos summary\n${table}\n\n`);
+    process.stdout.write(`\nChaos summary: ${topology.label}\n${table}\n\n`);
+    // The storm's test checks this up to its end; this covers the scenarios after it too.
+    const tooManyClients = topology.pgbouncer ? saidTooManyClients(logFiles) : [];
     await rm(workDir, { recursive: true, force: true });
+    if (tooManyClients.length > 0) throw new Error(`PostgreSQL refused connections behind PgBouncer: ${tooManyClients.join(" / ")}`);
   };
 
   try {
     const build = buildAppIfStale(CHAOS_DIST_DIR, log, { phaseHooks: PHASE_HOOKS }); // meanwhile: the database
     const dataDir = path.join(workDir, "postgres");
-    let postgres = await startEmbeddedPostgres({ dataDir, ephemeral: true });
+    const startPostgres = (port?: number) =>
+      startEmbeddedPostgres({
+        dataDir,
+        port,
+        ephemeral: true,
+        maxConnections: topology.postgresMaxConnections,
+        onLog: appendTo(logFiles.postgres),
+      });
+    let postgres = await startPostgres();
     const postgresPort = postgres.port;
     stops.push(() => postgres.stop());
     await ensureDatabase(postgres.adminUrl, "payments");
+    // Straight to PostgreSQL: migrations (Prisma's migrate holds a session-level advisory
+    // lock), user creation, and the suites' own SQL.
     const databaseUrl = postgres.urlFor("payments");
     await migrate(databaseUrl);
     const { users, revokedApiKey } = await createUsers(databaseUrl);
+
+    let appDatabaseUrl = databaseUrl;
+    let pgbouncerContext: ChaosContext["topology"]["pgbouncer"];
+    if (topology.pgbouncer) {
+      const { defaultPoolSize, reservePoolSize, maxClientConn, settings } = topology.pgbouncer;
+      const pgbouncer = await startPgBouncer({
+        upstream: postgres.adminUrl,
+        poolMode: "transaction",
+        defaultPoolSize,
+        reservePoolSize,
+        maxClientConn,
+        settings,
+        onLog: appendTo(logFiles.pgbouncer!),
+      });
+      stops.push(() => pgbouncer.stop());
+      appDatabaseUrl = pgbouncer.urlFor("payments");
+      pgbouncerContext = { adminUrl: pgbouncer.adminUrl, serverPoolSize: defaultPoolSize + reservePoolSize, maxClientConn };
+      log(`PgBouncer on port ${pgbouncer.port}: transaction pooling, ${defaultPoolSize} + ${reservePoolSize} server connections`);
+    }
     await build;
 
-    const ports = { a: await freePort(), b: await freePort() };
+    const ports = Object.fromEntries(await Promise.all(topology.instances.map(async (name) => [name, await freePort()] as const)));
     const webhookSecret = `whsec_${randomBytes(16).toString("hex")}`;
     // Webhooks go to B, the instance no scenario crashes; retried briefly, so none is
     // still pending long after the scenario that caused it.
     const emulator = await startStripeEmulator({
-      webhookUrl: `http://127.0.0.1:${ports.b}/api/webhooks/stripe`,
+      webhookUrl: `http://127.0.0.1:${ports.b!}/api/webhooks/stripe`,
       webhookSecret,
       webhookRetry: { maxAttempts: 3, baseDelayMs: 200, timeoutMs: 5_000 },
     });
@@ -101,8 +194,8 @@ export default async function setup(project: TestProject) {
 
     const env = {
       NEXT_TELEMETRY_DISABLED: "1",
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_SIZE: "20",
+      DATABASE_URL: appDatabaseUrl,
+      DATABASE_POOL_SIZE: String(topology.poolSizePerInstance),
       AUTH_SECRET: randomBytes(32).toString("base64url"),
       AUTH_TRUST_HOST: "true",
       STRIPE_SECRET_KEY: `sk_test_chaos_${randomBytes(8).toString("hex")}`,
@@ -117,32 +210,41 @@ export default async function setup(project: TestProject) {
     };
     for (const [name, port] of Object.entries(ports)) {
       const url = `http://127.0.0.1:${port}`;
-      instances.push(new AppInstance(name, port, { ...env, AUTH_URL: url }, path.join(workDir, `instance-${name}.log`), CHAOS_DIST_DIR));
+      instances.push(new AppInstance(name, port, { ...env, AUTH_URL: url }, logFiles.instances[name]!, CHAOS_DIST_DIR));
     }
     stops.push(() => Promise.all(instances.map((instance) => instance.stop())));
     await Promise.all(instances.map((instance) => instance.start()));
-    const [a, b] = instances as [AppInstance, AppInstance];
 
     let postgresRunning = true;
     const control = await startControlServer({
-      instances: { a, b },
+      instances: Object.fromEntries(instances.map((instance) => [instance.name, instance])),
       postgres: {
         stop: async () => {
           await postgres.stop();
           postgresRunning = false;
         },
-        // Idempotent, so a test's cleanup can always ask for it.
+        // Idempotent, so a test's cleanup can always ask for it. Through PgBouncer, "running"
+        // means PgBouncer serves queries again: after failed logins it refuses them until its
+        // next attempt (server_login_retry), which the next scenario must not inherit.
         start: async () => {
           if (postgresRunning) return;
-          postgres = await startEmbeddedPostgres({ dataDir, port: postgresPort, ephemeral: true });
+          postgres = await startPostgres(postgresPort);
           postgresRunning = true;
+          if (appDatabaseUrl !== databaseUrl) await untilServed(appDatabaseUrl);
         },
       },
     });
     stops.push(() => control.close());
 
     const context: ChaosContext = {
-      instances: { a: a.url, b: b.url },
+      instances: Object.fromEntries(instances.map((instance) => [instance.name, instance.url])) as ChaosContext["instances"],
+      topology: {
+        name: topology.name,
+        postgresMaxConnections: topology.postgresMaxConnections,
+        poolSizePerInstance: topology.poolSizePerInstance,
+        ...(pgbouncerContext && { pgbouncer: pgbouncerContext }),
+      },
+      logFiles,
       controlUrl: control.url,
       distDir: CHAOS_DIST_DIR,
       emulatorUrl: emulator.url,
@@ -155,12 +257,30 @@ export default async function setup(project: TestProject) {
       summaryFile,
     };
     project.provide("chaos", context);
-    log(`ready: instances ${a.url} and ${b.url}, emulator ${emulator.url}, PostgreSQL port ${postgresPort}`);
+    log(`ready: instances ${instances.map((instance) => instance.url).join(", ")}, emulator ${emulator.url}, PostgreSQL port ${postgresPort}`);
   } catch (error) {
     await teardown();
     throw error;
   }
   return teardown;
+}
+
+/** Resolves once `SELECT 1` succeeds on `url` (bounded: 15 s). */
+async function untilServed(url: string): Promise<void> {
+  for (const deadline = Date.now() + 15_000; ; ) {
+    const client = new pg.Client({ connectionString: url });
+    client.on("error", () => {}); // PgBouncer closes the connection after refusing the query
+    try {
+      await client.connect();
+      await client.query("SELECT 1");
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`no query served through ${new URL(url).host} 15 s after PostgreSQL started: ${String(error)}`);
+    } finally {
+      await client.end().catch(() => {});
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function createUsers(databaseUrl: string): Promise<Pick<ChaosContext, "users" | "revokedApiKey">> {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { chaosContext, chaosUser } from "./chaos-context";
+import { chaosContext, chaosUser, instanceNames, instanceUrls } from "./chaos-context";
 import { instanceStatus, startPostgres, stopPostgres } from "./control-client";
 import { emulator } from "./emulator-admin";
 import { send, type HttpAnswer } from "./http-client";
@@ -26,11 +26,11 @@ describe("4. PostgreSQL restarted mid-run", () => {
   it("answers 503 + Retry-After without calling Stripe while down, then recovers with no duplicate and no stuck key", async () => {
     const tally = trackScenario("4. PostgreSQL restart");
     const user = chaosUser("postgres");
-    const { instances, lockTimeoutSeconds } = chaosContext();
-    const both = [instances.a, instances.b];
+    const { lockTimeoutSeconds } = chaosContext();
+    const all = instanceUrls();
     const pay = (key: string) =>
       sendUntilFinal({
-        instances: both,
+        instances: all,
         request: paymentRequest(user.apiKey, key, VISA_PAYMENT),
         maxAttempts: 60,
         deadline: Date.now() + RETRY_WINDOW_MS,
@@ -51,7 +51,7 @@ describe("4. PostgreSQL restarted mid-run", () => {
     await sleep(STRIPE_LATENCY_MS + 500); // the calls already at Stripe finish (and fail to complete)
     const stripeRequestsBefore = (await emulator.stats()).requests;
     const downKeys = keys(KEYS_WHILE_DOWN);
-    const whileDown = await Promise.all(downKeys.map((key, i) => send(both[i % 2]!, paymentRequest(user.apiKey, key, VISA_PAYMENT))));
+    const whileDown = await Promise.all(downKeys.map((key, i) => send(all[i % all.length]!, paymentRequest(user.apiKey, key, VISA_PAYMENT))));
     whileDown.forEach((answer) => tally.count(answer));
     whileDown.forEach(expectUnavailable);
     await sleep(DOWN_FOR_MS);
@@ -65,7 +65,7 @@ describe("4. PostgreSQL restarted mid-run", () => {
     answers.filter((answer) => answer.status === 503).forEach(expectUnavailable);
     const finals = results.map((attempts) => attempts.at(-1)!);
     expect(finals.map((answer) => answer.status)).toEqual(results.map(() => 201));
-    for (const instance of ["a", "b"] as const) expect((await instanceStatus(instance)).alive).toBe(true);
+    for (const instance of instanceNames()) expect((await instanceStatus(instance)).alive).toBe(true);
 
     const paid = finals.map((answer) => (JSON.parse(answer.body) as { paymentIntentId: string }).paymentIntentId);
     const intents = await emulator.paymentIntents({ user_id: user.id });

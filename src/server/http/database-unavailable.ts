@@ -11,11 +11,17 @@ const UNAVAILABLE_CODES = new Set([
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now
   "53300", // too_many_connections
+  // Class 08, connection exception: the connection failed, was refused or was lost.
   "08000",
   "08001",
   "08003",
   "08004",
   "08006",
+  "08007", // transaction_resolution_unknown: the engine's writes are fenced, a re-drive settles it
+  // protocol_violation, and how PgBouncer refuses a query it cannot serve: PostgreSQL's login
+  // failing ("server login has been failing"), query_wait_timeout, its own limits
+  // (docs/decisions/010-pgbouncer-transaction-mode.md).
+  "08P01",
   "P1001", // Prisma: can't reach database server
   "P1002",
   "P1017", // Prisma: server closed the connection
