@@ -32,6 +32,7 @@ import { ensureDatabase, freePort, startEmbeddedPostgres } from "../lib/embedded
 import { testHooksIn } from "../lib/test-hooks-in-build";
 import { cleanupUnderLoad } from "./cleanup-under-load";
 import { startEmulatorProcess } from "./emulator-process";
+import { benchServerEnv } from "./server-env";
 import { measuredWindow, parseOptions, USAGE, type BenchOptions } from "./options";
 import { clockTicksPerSecond, cpuWindow, snapshot, sumWindows, type CpuSnapshot, type ProcessRoots } from "./process-cpu";
 import { ProfiledServer, summariseProfile, type ProfileSummary, type ProfileWindowInput } from "./profile";
@@ -102,18 +103,7 @@ async function main() {
 
     // The app's own default unless BENCH_POOL_SIZE says otherwise; set explicitly so that the report states what ran.
     const poolSize = parseDatabaseEnv({ DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE || undefined }).DATABASE_POOL_SIZE;
-    const env = {
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_SIZE: String(poolSize),
-      AUTH_SECRET: "bench-auth-secret-0123456789-0123456789",
-      AUTH_TRUST_HOST: "true",
-      STRIPE_SECRET_KEY: "sk_test_bench",
-      STRIPE_WEBHOOK_SECRET: "whsec_bench",
-      STRIPE_API_BASE: emulator.url,
-      RATE_LIMIT_PAYMENTS_PER_MINUTE: "100000000",
-      LOG_LEVEL: "warn",
-      NEXT_TELEMETRY_DISABLED: "1",
-    };
+    const env = benchServerEnv({ databaseUrl, poolSize, stripeApiBase: emulator.url });
     const [port, baselinePort] = [await freePort(), await freePort()];
     const app = new AppInstance("bench", port, { ...env, AUTH_URL: `http://127.0.0.1:${port}` }, path.join(tmp, "app.log"), DIST_DIR);
     const baseline = new AppInstance(

@@ -34,6 +34,7 @@ import { ensureDatabase, freePort, startEmbeddedPostgres } from "../lib/embedded
 import { startPgBouncer } from "../lib/pgbouncer";
 import { testHooksIn } from "../lib/test-hooks-in-build";
 import { startEmulatorProcess } from "./emulator-process";
+import { benchServerEnv } from "./server-env";
 import { measuredWindow } from "./options";
 import { clockTicksPerSecond, cpuWindow, snapshot, type CpuSnapshot, type ProcessRoots } from "./process-cpu";
 import {
@@ -184,18 +185,7 @@ async function main() {
       return { pool: poolSample(pools, DATABASE), backends: rows[0]?.n ?? 0 };
     };
 
-    const env = {
-      DATABASE_URL: bouncer.urlFor(DATABASE),
-      DATABASE_POOL_SIZE: String(APP_POOL_SIZE),
-      AUTH_SECRET: "bench-auth-secret-0123456789-0123456789",
-      AUTH_TRUST_HOST: "true",
-      STRIPE_SECRET_KEY: "sk_test_bench",
-      STRIPE_WEBHOOK_SECRET: "whsec_bench",
-      STRIPE_API_BASE: emulator.url,
-      RATE_LIMIT_PAYMENTS_PER_MINUTE: "100000000",
-      LOG_LEVEL: "warn",
-      NEXT_TELEMETRY_DISABLED: "1",
-    };
+    const env = benchServerEnv({ databaseUrl: bouncer.urlFor(DATABASE), poolSize: APP_POOL_SIZE, stripeApiBase: emulator.url });
 
     const cells: ScalingCell[] = [];
     for (const count of options.instances) {
