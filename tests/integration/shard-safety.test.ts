@@ -59,7 +59,7 @@ const CROSS_USER: readonly CrossUserAllowance[] = [
   {
     operation: "webhook routing: the user of a refund's or dispute's PaymentIntent",
     reason:
-      "Stripe sends refunds and disputes with the PaymentIntent id only (a Dashboard refund carries no metadata of ours): the user is read from the one payment holding that intent, and the event's effect then touches that user's rows only (docs/decisions/011-shard-ready-by-user.md)",
+      "Stripe sends refunds and disputes with the PaymentIntent id only (a Dashboard refund carries no metadata of ours), and an intent whose metadata was edited names no user: the user is read from the one payment holding that intent, and the event's effect then touches that user's rows only (docs/decisions/011-shard-ready-by-user.md)",
     tables: ["payments"],
     sql: /\bSELECT user_id::text AS "userId" FROM payments WHERE stripe_payment_intent_id = \$\d+ LIMIT\b/,
   },

@@ -375,6 +375,14 @@ async function expectNoPaymentFrom(event: StripeEvent, intentId: string) {
 }
 
 describe("POST /api/webhooks/stripe — metadata alone is never trusted", () => {
+  it("advances a payment we hold from an event whose metadata names no user (edited at Stripe): routed by the intent", async () => {
+    const { payment, succeeded } = await authenticatedPayment();
+    for (const metadata of [{}, { user_id: "not-a-uuid\u0000" }]) {
+      await expectReceived(await deliver(variant(succeeded, "payment_intent.processing", { metadata, status: "processing" })));
+    }
+    expect(await paymentRow(payment.id)).toMatchObject({ status: "processing" });
+  });
+
   it("applies an intent's event to the user its metadata names only: a copy naming another user touches no one", async () => {
     const { payment, succeeded } = await authenticatedPayment();
     const bob = await customer();

@@ -35,7 +35,8 @@ export type StripeEventEffect =
  * Stripe sends ids only, so a database distributed by user must be told the user.
  * - A PaymentIntent of ours names its user in its metadata (create-payment.ts): the effect then
  *   reads and writes that user's rows only, and a key row or payment row of that user must
- *   still vouch for the intent, so metadata naming another user matches nothing.
+ *   still vouch for the intent, so metadata naming another user matches nothing. Metadata
+ *   naming no user (edited at Stripe) is routed as below.
  * - Refunds and disputes name only their PaymentIntent (a Dashboard refund has no metadata of
  *   ours): its user is read from the payment that holds it, the one cross-user read of the
  *   app's request paths (the shard-safety test's allow-list).
