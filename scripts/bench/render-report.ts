@@ -414,6 +414,17 @@ function matrixSection(r: BenchReport): string[] {
   if (r.matrix.length === 0) return [];
   const holds = r.roundTrips.naive.newPayment.transactionControl > 0;
   const fails = (l: LoadResult) => l.non2xx + l.errors;
+  // The columns both comparison tables open with: the cell, each design's rate, their ratio, latencies and failures.
+  const sideBySide = (c: MatrixCell, ours: LoadResult, naive: LoadResult) => [
+    c.latencyMs,
+    c.clients,
+    ours.requestsPerSecond,
+    naive.requestsPerSecond,
+    `**${times(ratioOf(ours.requestsPerSecond, naive.requestsPerSecond))}**`,
+    `${ours.p50Ms} / ${ours.p99Ms}`,
+    `${naive.p50Ms} / ${naive.p99Ms}`,
+    `${fails(ours)} / ${fails(naive)}`,
+  ];
   return [
     "## New payments and replays, ours vs naive",
     "",
@@ -430,14 +441,7 @@ function matrixSection(r: BenchReport): string[] {
     ...r.matrix.map((c) => {
       const { ours, naive } = c.newPayments;
       return row([
-        c.latencyMs,
-        c.clients,
-        ours.requestsPerSecond,
-        naive.requestsPerSecond,
-        `**${times(ratioOf(ours.requestsPerSecond, naive.requestsPerSecond))}**`,
-        `${ours.p50Ms} / ${ours.p99Ms}`,
-        `${naive.p50Ms} / ${naive.p99Ms}`,
-        `${fails(ours)} / ${fails(naive)}`,
+        ...sideBySide(c, ours, naive),
         times(ours.requestsPerSecond / (c.clients / (c.latencyMs / 1000))),
         times(naive.requestsPerSecond / (r.options.poolSize / (c.latencyMs / 1000))),
       ]);
@@ -453,16 +457,7 @@ function matrixSection(r: BenchReport): string[] {
     ...header(["Stripe ms", "clients", "ours req/s", "naive req/s", "ours ÷ naive", "ours p50 / p99 ms", "naive p50 / p99 ms", "non-2xx + errors ours / naive"]),
     ...r.matrix.map((c) => {
       const { ours, naive } = c.replays;
-      return row([
-        c.latencyMs,
-        c.clients,
-        ours.requestsPerSecond,
-        naive.requestsPerSecond,
-        `**${times(ratioOf(ours.requestsPerSecond, naive.requestsPerSecond))}**`,
-        `${ours.p50Ms} / ${ours.p99Ms}`,
-        `${naive.p50Ms} / ${naive.p99Ms}`,
-        `${fails(ours)} / ${fails(naive)}`,
-      ]);
+      return row(sideBySide(c, ours, naive));
     }),
     "",
     "### CPU of each load",
