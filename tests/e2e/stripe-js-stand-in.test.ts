@@ -218,10 +218,12 @@ describe("the Stripe.js stand-in", () => {
     });
     await typeCard(page, { number: "4242 4242 4242 4242" });
     await expect(cardFrame(page).getByText("Visa", { exact: true }).isVisible()).resolves.toBe(true);
-    const changes = await page.evaluate(() =>
-      (window as unknown as { events: Array<{ type: string; event: unknown }> }).events.filter((entry) => entry.type === "change").map((entry) => entry.event),
-    );
-    expect(changes.at(-1)).toEqual({ elementType: "payment", complete: true, empty: false, collapsed: false, value: { type: "card" } });
+    // The frame posts each change to the page: the last keystroke's may still be on its way.
+    const lastChange = () =>
+      page.evaluate(() =>
+        (window as unknown as { events: Array<{ type: string; event: unknown }> }).events.filter((entry) => entry.type === "change").at(-1)?.event,
+      );
+    await expect.poll(lastChange, { timeout: 5_000 }).toEqual({ elementType: "payment", complete: true, empty: false, collapsed: false, value: { type: "card" } });
 
     const result = await submitAndCreateToken(page);
 
